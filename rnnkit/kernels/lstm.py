@@ -1,0 +1,149 @@
+"""LSTM recurrence, forward and backward through time.
+
+Gate order i, f, c, o (Keras). Per step, with ``z = x_t @ W + b`` precomputed for
+all steps by the layer::
+
+    a   = z + (h_{t-1} * m) @ U                (B, 4n); m = recurrent dropout mask(s)
+    i, f, o = rec_act(a_i), rec_act(a_f), rec_act(a_o);  g = act(a_c)
+    c_t = f * c_{t-1} + i * g
+    h_t = o * act(c_t)
+
+Masked rows (``mask[t, b] == False``) carry ``h`` and ``c`` unchanged.
+
+Backward (``dh``, ``dc`` = gradients arriving at ``h_t``, ``c_t``)::
+
+    d_o = dh * act(c_t)                  dc += dh * o * act'(c_t)
+    d_i = dc * g      d_g = dc * i       d_f = dc * c_{t-1}      dc_{t-1} = dc * f
+    d_a = [d_i * rec_act'(i), d_f * rec_act'(f), d_g * act'(g), d_o * rec_act'(o)]
+    dh_{t-1} = sum over gates (d_a_gate @ U_gate^T) * m_gate
+"""
+
+import numpy as np
+from numba import njit
+
+from rnnkit.kernels.activations import activate, derivative
+
+
+@njit(cache=True)
+def lstm_forward(gates, U, rmask, mask, act_code, rec_code, h_all, c_all, act_c):
+    """Run the LSTM recurrence.
+
+    Args:
+        gates: (T, B, 4n) input projections ``x_t @ W + b``; overwritten with the
+            activated gates i, f, g, o.
+        U: (S, n, 4n / S) recurrent kernel, fused (S = 1) or split per gate (S = 4).
+        rmask: (R, B, n) recurrent dropout masks, R = 0 (none), 1 (shared) or 4 (per gate, S = 4).
+        mask: (T, B) bool, or shape (0, 0) for no mask.
+        act_code, rec_code: activation codes of ``activation`` / ``recurrent_activation``.
+        h_all, c_all: (T+1, B, n); index 0 holds the initial states, the rest is written.
+        act_c: (T, B, n) written with ``act(c_t)``.
+    """
+    steps, batch, four_n = gates.shape
+    n = four_n // 4
+    split = U.shape[0]
+    n_masks = rmask.shape[0]
+    has_mask = mask.shape[0] > 0
+    rec = np.empty((batch, four_n), gates.dtype)
+    hm = np.empty((batch, n), gates.dtype)
+    part = np.empty((batch, U.shape[2]), gates.dtype)
+    for t in range(steps):
+        h_prev = h_all[t]
+        for s in range(split):
+            if n_masks == 0:
+                hm[:, :] = h_prev
+            else:
+                hm[:, :] = h_prev * rmask[s if n_masks > 1 else 0]
+            if split == 1:
+                np.dot(hm, U[0], rec)
+            else:
+                np.dot(hm, U[s], part)
+                rec[:, s * n : (s + 1) * n] = part
+        for b in range(batch):
+            if has_mask and not mask[t, b]:
+                h_all[t + 1, b] = h_prev[b]
+                c_all[t + 1, b] = c_all[t, b]
+                continue
+            a = gates[t, b]
+            for j in range(four_n):
+                a[j] += rec[b, j]
+            activate(rec_code, a[: 2 * n])
+            activate(act_code, a[2 * n : 3 * n])
+            activate(rec_code, a[3 * n :])
+            c_prev = c_all[t, b]
+            c_new = c_all[t + 1, b]
+            ac = act_c[t, b]
+            for j in range(n):
+                c_new[j] = a[n + j] * c_prev[j] + a[j] * a[2 * n + j]
+                ac[j] = c_new[j]
+            activate(act_code, ac)
+            h_new = h_all[t + 1, b]
+            for j in range(n):
+                h_new[j] = a[3 * n + j] * ac[j]
+
+
+@njit(cache=True)
+def lstm_backward(gates, c_all, act_c, UT, rmask, mask, act_code, rec_code, d_hs, d_h, d_c, d_a):
+    """Backpropagate through the LSTM recurrence.
+
+    Args:
+        gates, c_all, act_c: what :func:`lstm_forward` wrote.
+        UT: (S, 4n / S, n) transposed recurrent kernel (blocks as in the forward).
+        rmask, mask, act_code, rec_code: as in the forward.
+        d_hs: (T, B, n) gradient arriving at each step's ``h_t`` from the outputs, or
+            shape (0, 0, 0) when only the final state receives gradient.
+        d_h, d_c: (B, n) gradient at the final ``h`` and ``c``; overwritten with the
+            gradient at the initial states.
+        d_a: (T, B, 4n) written with the gradient at the gate pre-activations
+            (zero on masked rows).
+    """
+    steps, batch, four_n = gates.shape
+    n = four_n // 4
+    split = UT.shape[0]
+    n_masks = rmask.shape[0]
+    has_mask = mask.shape[0] > 0
+    has_seq = d_hs.shape[0] > 0
+    dt = gates.dtype
+    d_rec = np.empty((batch, n), dt)
+    part_in = np.empty((batch, UT.shape[1]), dt)
+    part_out = np.empty((batch, n), dt)
+    d_gate = np.empty(four_n, dt)
+    d_act_c = np.empty(n, dt)
+    for t in range(steps - 1, -1, -1):
+        if has_seq:
+            d_h += d_hs[t]
+        for b in range(batch):
+            da = d_a[t, b]
+            if has_mask and not mask[t, b]:
+                da[:] = 0.0
+                continue
+            a = gates[t, b]
+            ac = act_c[t, b]
+            c_prev = c_all[t, b]
+            derivative(rec_code, a[: 2 * n], d_gate[: 2 * n])
+            derivative(act_code, a[2 * n : 3 * n], d_gate[2 * n : 3 * n])
+            derivative(rec_code, a[3 * n :], d_gate[3 * n :])
+            derivative(act_code, ac, d_act_c)
+            for j in range(n):
+                dh = d_h[b, j]
+                o = a[3 * n + j]
+                dc = d_c[b, j] + dh * o * d_act_c[j]
+                da[j] = dc * a[2 * n + j] * d_gate[j]
+                da[n + j] = dc * c_prev[j] * d_gate[n + j]
+                da[2 * n + j] = dc * a[j] * d_gate[2 * n + j]
+                da[3 * n + j] = dh * ac[j] * d_gate[3 * n + j]
+                d_c[b, j] = dc * a[n + j]
+        # dh_{t-1} = sum_s (d_a_s @ U_s^T) * m_s; masked rows pass d_h through unchanged.
+        d_rec[:, :] = 0.0
+        for s in range(split):
+            if split == 1:
+                np.dot(d_a[t], UT[0], part_out)
+            else:
+                part_in[:, :] = d_a[t, :, s * n : (s + 1) * n]
+                np.dot(part_in, UT[s], part_out)
+            if n_masks == 0:
+                d_rec += part_out
+            else:
+                d_rec += part_out * rmask[s if n_masks > 1 else 0]
+        for b in range(batch):
+            if not has_mask or mask[t, b]:
+                d_h[b] = d_rec[b]

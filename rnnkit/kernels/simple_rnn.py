@@ -1,0 +1,90 @@
+"""SimpleRNN recurrence, forward and backward through time.
+
+Per step, with ``z = x_t @ W + b`` precomputed by the layer::
+
+    h_t = act(z_t + (h_{t-1} * m) @ U)
+
+Backward::
+
+    d_a = dh * act'(h_t)          dh_{t-1} = (d_a @ U^T) * m
+
+Masked rows carry ``h`` unchanged (forward) and pass ``dh`` through (backward).
+"""
+
+import numpy as np
+from numba import njit
+
+from rnnkit.kernels.activations import activate, derivative
+
+
+@njit(cache=True)
+def simple_rnn_forward(z, U, rmask, mask, act_code, h_all):
+    """Run the recurrence.
+
+    Args:
+        z: (T, B, n) input projections ``x_t @ W + b`` (read only).
+        U: (n, n) recurrent kernel.
+        rmask: (R, B, n) recurrent dropout mask, R = 0 or 1.
+        mask: (T, B) bool, or shape (0, 0) for no mask.
+        act_code: activation code.
+        h_all: (T+1, B, n); index 0 holds the initial state, the rest is written.
+    """
+    steps, batch, n = z.shape
+    has_rmask = rmask.shape[0] > 0
+    has_mask = mask.shape[0] > 0
+    rec = np.empty((batch, n), z.dtype)
+    hm = np.empty((batch, n), z.dtype)
+    for t in range(steps):
+        h_prev = h_all[t]
+        if has_rmask:
+            for b in range(batch):
+                for j in range(n):
+                    hm[b, j] = h_prev[b, j] * rmask[0, b, j]
+            np.dot(hm, U, rec)
+        else:
+            np.dot(h_prev, U, rec)
+        for b in range(batch):
+            h_new = h_all[t + 1, b]
+            if has_mask and not mask[t, b]:
+                h_new[:] = h_prev[b]
+                continue
+            for j in range(n):
+                h_new[j] = z[t, b, j] + rec[b, j]
+            activate(act_code, h_new)
+
+
+@njit(cache=True)
+def simple_rnn_backward(h_all, UT, rmask, mask, act_code, d_hs, d_h, d_a):
+    """Backpropagate through the recurrence.
+
+    Args:
+        h_all: (T+1, B, n) states written by the forward.
+        UT: (n, n) transposed recurrent kernel.
+        rmask, mask, act_code: as in the forward.
+        d_hs: (T, B, n) gradient arriving at each ``h_t`` from the outputs, or shape
+            (0, 0, 0) when only the final state receives gradient.
+        d_h: (B, n) gradient at the final state; overwritten with the gradient at the
+            initial state.
+        d_a: (T, B, n) written with the gradient at the pre-activations (zero on masked rows).
+    """
+    steps, batch, n = d_a.shape
+    has_rmask = rmask.shape[0] > 0
+    has_mask = mask.shape[0] > 0
+    has_seq = d_hs.shape[0] > 0
+    d_rec = np.empty((batch, n), d_a.dtype)
+    for t in range(steps - 1, -1, -1):
+        if has_seq:
+            d_h += d_hs[t]
+        for b in range(batch):
+            da = d_a[t, b]
+            if has_mask and not mask[t, b]:
+                da[:] = 0.0
+                continue
+            derivative(act_code, h_all[t + 1, b], da)
+            for j in range(n):
+                da[j] *= d_h[b, j]
+        np.dot(d_a[t], UT, d_rec)
+        for b in range(batch):
+            if not has_mask or mask[t, b]:
+                for j in range(n):
+                    d_h[b, j] = d_rec[b, j] * rmask[0, b, j] if has_rmask else d_rec[b, j]

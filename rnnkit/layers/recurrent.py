@@ -1,0 +1,940 @@
+"""SimpleRNN, LSTM and GRU: thin layers on one shared recurrent base.
+
+The base does everything the three share: argument checks, input / mask / state
+handling, dropout masks, the whole-sequence matrix products (the input projection
+before the recurrence; the weight and input gradients after it), outputs under masks,
+stateful carry-over, regularizers and constraints. Each subclass names its weights
+and calls its kernel pair in :mod:`rnnkit.kernels`.
+
+Layout: arrays enter as ``(batch, time, features)`` and are made time-major
+``(T, B, F)`` once; with ``go_backwards`` the time axis is reversed at the same
+time, so the kernels always run forward in their own time.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from rnnkit import activations, kernels
+from rnnkit import constraints as constraints_module
+from rnnkit import initializers as initializers_module
+from rnnkit import regularizers as regularizers_module
+from rnnkit.errors import (
+    ArgumentError,
+    ArgumentTypeError,
+    NotBuiltError,
+    ShapeError,
+    argument_message,
+    describe,
+)
+from rnnkit.layers.base import Layer, serialize_object
+from rnnkit.validation import check_bool, check_choice, check_positive_int, check_rate, check_seed
+
+_NO_MASK = np.zeros((0, 0), dtype=np.bool_)
+
+
+class _Cache:
+    """What a training forward keeps for ``backward`` (one per layer, overwritten)."""
+
+    __slots__ = (
+        "x",
+        "mask",
+        "input_masks",
+        "recurrent_masks",
+        "h_all",
+        "extra",
+        "outputs",
+        "has_initial_state",
+        "batch",
+        "steps",
+    )
+
+
+class RNNBase(Layer):
+    """Shared machinery of SimpleRNN, LSTM and GRU (see the subclasses' docstrings).
+
+    Args:
+        units: Dimension of the output and of each state.
+        activation, recurrent_activation: Names, :mod:`rnnkit.activations` objects or None.
+        use_bias: Whether the layer has a bias.
+        kernel_initializer, recurrent_initializer, bias_initializer: Initializers
+            (names, :mod:`rnnkit.initializers` objects or config dicts).
+        kernel_regularizer, recurrent_regularizer, bias_regularizer, activity_regularizer:
+            :mod:`rnnkit.regularizers` (names, objects, config dicts) or None.
+        kernel_constraint, recurrent_constraint, bias_constraint: :mod:`rnnkit.constraints`.
+        dropout: Fraction of the input units dropped (one mask per sequence).
+        recurrent_dropout: Fraction of the recurrent state dropped where it enters ``@ U``.
+        implementation: 1: one dropout mask per gate; 2: one mask shared by all gates.
+        seed: Seed of the dropout masks (None: drawn from Python's ``random`` at construction).
+        return_sequences: Return the whole output sequence instead of the last output.
+        return_state: Also return the final states.
+        go_backwards: Process the sequence backwards; the returned sequence is in
+            processing order (reversed relative to the input), as in Keras.
+        stateful: Final states of a call become the initial states of the next one.
+        unroll: Accepted for Keras compatibility; the compiled loop gives the same results.
+        zero_output_for_mask: Masked steps output zeros instead of repeating the last output.
+        **kwargs: ``name``, ``dtype``, ``trainable``, ``input_shape``,
+            ``batch_input_shape``, ``batch_size``, ``input_dim``, ``input_length``.
+    """
+
+    _gates = 1
+    _state_names: tuple[str, ...] = ("h",)
+
+    def __init__(
+        self,
+        units: int,
+        activation: Any = "tanh",
+        recurrent_activation: Any = "hard_sigmoid",
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        recurrent_initializer: Any = "orthogonal",
+        bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        recurrent_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        recurrent_constraint: Any = None,
+        bias_constraint: Any = None,
+        dropout: float = 0.0,
+        recurrent_dropout: float = 0.0,
+        implementation: int = 1,
+        seed: int | None = None,
+        return_sequences: bool = False,
+        return_state: bool = False,
+        go_backwards: bool = False,
+        stateful: bool = False,
+        unroll: bool = False,
+        zero_output_for_mask: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        owner = type(self).__name__
+        input_dim = kwargs.pop("input_dim", None)
+        input_length = kwargs.pop("input_length", None)
+        if input_dim is not None and "input_shape" not in kwargs:
+            kwargs["input_shape"] = (
+                input_length,
+                check_positive_int(owner, "input_dim", input_dim),
+            )
+        allowed = {"name", "dtype", "trainable", "input_shape", "batch_input_shape", "batch_size"}
+        unknown = sorted(set(kwargs) - allowed)
+        if unknown:
+            raise ArgumentTypeError(
+                f"{owner}: unrecognized keyword argument(s) {', '.join(unknown)}. Valid extra "
+                f"arguments: {', '.join(sorted(allowed | {'input_dim', 'input_length'}))}."
+            )
+        super().__init__(**kwargs)
+        self.units = check_positive_int(owner, "units", units)
+        self.activation = activations.get(activation, owner=owner)
+        self.recurrent_activation = activations.get(recurrent_activation, owner=owner)
+        self.use_bias = check_bool(owner, "use_bias", use_bias)
+        self.kernel_initializer = initializers_module.get(kernel_initializer)
+        self.recurrent_initializer = initializers_module.get(recurrent_initializer)
+        self.bias_initializer = initializers_module.get(bias_initializer)
+        self.kernel_regularizer = regularizers_module.get(kernel_regularizer)
+        self.recurrent_regularizer = regularizers_module.get(recurrent_regularizer)
+        self.bias_regularizer = regularizers_module.get(bias_regularizer)
+        self.activity_regularizer = regularizers_module.get(activity_regularizer)
+        self.kernel_constraint = constraints_module.get(kernel_constraint)
+        self.recurrent_constraint = constraints_module.get(recurrent_constraint)
+        self.bias_constraint = constraints_module.get(bias_constraint)
+        self.dropout = check_rate(owner, "dropout", dropout)
+        self.recurrent_dropout = check_rate(owner, "recurrent_dropout", recurrent_dropout)
+        if isinstance(implementation, bool):
+            raise ArgumentTypeError(
+                argument_message(owner, "implementation", "0, 1 or 2", implementation)
+            )
+        # implementation=0 (old Keras configs) runs the fused path, as in Keras.
+        implementation = check_choice(owner, "implementation", implementation, (0, 1, 2))
+        self.implementation = 2 if implementation == 0 else int(implementation)
+        self.seed = check_seed(owner, "seed", seed)
+        self._rng = np.random.default_rng(
+            self.seed if self.seed is not None else random.randint(1, int(1e9))
+        )
+        self.return_sequences = check_bool(owner, "return_sequences", return_sequences)
+        self.return_state = check_bool(owner, "return_state", return_state)
+        self.go_backwards = check_bool(owner, "go_backwards", go_backwards)
+        self.stateful = check_bool(owner, "stateful", stateful)
+        self.unroll = check_bool(owner, "unroll", unroll)
+        self.zero_output_for_mask = check_bool(owner, "zero_output_for_mask", zero_output_for_mask)
+        self.input_dim: int | None = None
+        self.states: list[np.ndarray] | None = None
+
+    # ------------------------------------------------------------------- building
+    @property
+    def _owner(self) -> str:
+        return f"{type(self).__name__} '{self.name}'"
+
+    def build(self, input_shape: Sequence[int | None]) -> None:
+        """Create ``kernel``, ``recurrent_kernel`` and ``bias`` for ``(batch, time, features)``."""
+        shape = tuple(input_shape)
+        if len(shape) != 3 or shape[-1] is None:
+            raise ShapeError(
+                f"{self._owner} expects input of shape (batch, time, features); got {shape}. "
+                "Add a feature axis, or put an Embedding layer first."
+            )
+        features = check_positive_int(self._owner, "features (last input axis)", shape[-1])
+        n, width = self.units, self._gates * self.units
+        self.params.clear()
+        self.grads.clear()
+        self._regularizers.clear()
+        self._constraints.clear()
+        self.add_weight(
+            "kernel",
+            (features, width),
+            self.kernel_initializer,
+            self.kernel_regularizer,
+            self.kernel_constraint,
+        )
+        self.add_weight(
+            "recurrent_kernel",
+            (n, width),
+            self.recurrent_initializer,
+            self.recurrent_regularizer,
+            self.recurrent_constraint,
+        )
+        if self.use_bias:
+            self.add_weight(
+                "bias",
+                self._bias_shape(),
+                self._bias_init(),
+                self.bias_regularizer,
+                self.bias_constraint,
+            )
+        self.input_dim = features
+        if self.stateful and shape[0] is not None:
+            self.states = self._zero_states(check_positive_int(self._owner, "batch size", shape[0]))
+        self.built = True
+
+    def _bias_shape(self) -> tuple[int, ...]:
+        return (self._gates * self.units,)
+
+    def _bias_init(self) -> Any:
+        return self.bias_initializer
+
+    def _zero_states(self, batch: int) -> list[np.ndarray]:
+        return [np.zeros((batch, self.units), self.dtype) for _ in self._state_names]
+
+    def reset_states(self, states: Any = None) -> None:
+        """Reset the states of a stateful layer to zeros, or to the given arrays.
+
+        Args:
+            states: None (zeros), or one array / a list of arrays of shape
+                ``(batch, units)``, one per state (LSTM: ``[h, c]``).
+        """
+        if not self.stateful:
+            raise NotBuiltError(f"{self._owner}: reset_states() needs stateful=True.")
+        if states is None:
+            if self.states is not None:
+                for s in self.states:
+                    s[...] = 0.0
+            return
+        arrays = self._as_state_list("states", states)
+        batch = arrays[0].shape[0]
+        if self.states is not None and self.states[0].shape[0] != batch:
+            raise ShapeError(
+                f"{self._owner}: reset_states got states for batch size {batch}; the layer "
+                f"runs with batch size {self.states[0].shape[0]}."
+            )
+        self.states = [a.copy() for a in arrays]
+
+    def _as_state_list(self, what: str, states: Any, batch: int | None = None) -> list[np.ndarray]:
+        items = list(states) if isinstance(states, (list, tuple)) else [states]
+        count = len(self._state_names)
+        if len(items) != count:
+            raise ArgumentError(
+                f"{self._owner}: `{what}` must be a list of {count} array(s) "
+                f"({', '.join(self._state_names)}), each (batch, {self.units}); got {len(items)}."
+            )
+        arrays = []
+        for name, item in zip(self._state_names, items, strict=True):
+            a = np.asarray(item)
+            if (
+                a.ndim != 2
+                or a.shape[1] != self.units
+                or (batch is not None and a.shape[0] != batch)
+            ):
+                expected = f"({batch if batch is not None else 'batch'}, {self.units})"
+                raise ShapeError(
+                    f"{self._owner}: state '{name}' in `{what}` must have shape {expected}; "
+                    f"got {a.shape}."
+                )
+            if not np.issubdtype(a.dtype, np.number) or not np.all(np.isfinite(a)):
+                raise ArgumentError(argument_message(self._owner, what, "finite numbers", a))
+            arrays.append(np.ascontiguousarray(a, dtype=self.dtype))
+        return arrays
+
+    # ------------------------------------------------------------------- dropout
+    def _dropout_masks(
+        self, batch: int, features: int
+    ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Draw this call's dropout masks: ``(input_masks, recurrent_masks)``.
+
+        Each is None (no dropout) or an array ``(G, batch, dim)``, G = the number of
+        gates with ``implementation=1`` and 1 otherwise, holding 0 or ``1 / (1 - rate)``.
+        """
+        count = self._gates if self.implementation == 1 else 1
+
+        def draw(rate: float, dim: int) -> np.ndarray | None:
+            if rate <= 0.0:
+                return None
+            keep = self._rng.random((count, batch, dim)) >= rate
+            return keep.astype(self.dtype) * self.dtype.type(1.0 / (1.0 - rate))
+
+        return draw(self.dropout, features), draw(self.recurrent_dropout, self.units)
+
+    # ----------------------------------------------------------------- call
+    def __call__(
+        self,
+        inputs: Any,
+        training: bool = False,
+        mask: Any = None,
+        initial_state: Any = None,
+    ) -> np.ndarray | list[np.ndarray]:
+        """Run the layer.
+
+        Args:
+            inputs: ``(batch, time, features)``.
+            training: Apply dropout and keep what ``backward`` needs.
+            mask: Bool ``(batch, time)``, True where a step is valid.
+            initial_state: One array / a list of arrays ``(batch, units)`` (LSTM: ``[h, c]``).
+
+        Returns:
+            ``(batch, units)``, or ``(batch, time, units)`` with ``return_sequences``;
+            with ``return_state`` a list ``[output, *final_states]``.
+        """
+        x = self._check_inputs(inputs)
+        batch, steps, features = x.shape
+        training = False if training is None else check_bool(self._owner, "training", training)
+        time_mask = self._check_mask(mask, batch, steps)
+        has_initial_state = initial_state is not None
+        if has_initial_state:
+            states0 = self._as_state_list("initial_state", initial_state, batch)
+        elif self.stateful:
+            if self.states is None:
+                self.states = self._zero_states(batch)
+            elif self.states[0].shape[0] != batch:
+                raise ShapeError(
+                    f"{self._owner} is stateful with batch size {self.states[0].shape[0]}; got a "
+                    f"batch of {batch}. Feed batches of one size (drop the last partial batch) "
+                    "or call reset_states() with new states."
+                )
+            states0 = self.states
+        else:
+            states0 = self._zero_states(batch)
+
+        # Time-major, in processing order: (T, B, F).
+        xt = x[:, ::-1] if self.go_backwards else x
+        xt = np.ascontiguousarray(xt.transpose(1, 0, 2))
+        if time_mask is not None:
+            time_mask = np.ascontiguousarray(
+                (time_mask[:, ::-1] if self.go_backwards else time_mask).T
+            )
+        if training:
+            input_masks, recurrent_masks = self._dropout_masks(batch, features)
+        else:
+            input_masks, recurrent_masks = None, None
+
+        projection = self._project(xt, input_masks)  # (T, B, G*n)
+        h_all, extra = self._forward(projection, states0, recurrent_masks, time_mask)
+        final_states = [h_all[steps]] + extra.get("final_states", [])
+        outputs = self._assemble_outputs(h_all, time_mask, final_states)
+
+        if self.stateful:
+            self.states = [s.copy() for s in final_states]
+        self._activity_losses = []
+        if self.activity_regularizer is not None:
+            self._activity_losses = [float(self.activity_regularizer(o)) / batch for o in outputs]
+        if training:
+            cache = _Cache()
+            cache.x = xt
+            cache.mask = time_mask
+            cache.input_masks = input_masks
+            cache.recurrent_masks = recurrent_masks
+            cache.h_all = h_all
+            cache.extra = extra
+            cache.outputs = outputs
+            cache.has_initial_state = has_initial_state
+            cache.batch = batch
+            cache.steps = steps
+            self._cache = cache
+        else:
+            self._cache = None
+        return outputs if self.return_state else outputs[0]
+
+    def _check_inputs(self, inputs: Any) -> np.ndarray:
+        try:
+            x = np.asarray(inputs)
+        except (TypeError, ValueError) as error:
+            raise ArgumentTypeError(
+                argument_message(self._owner, "inputs", "a numeric array", inputs)
+            ) from error
+        if x.ndim != 3:
+            raise ShapeError(
+                f"{self._owner} expects input of shape (batch, time, features); got {x.shape}. "
+                + ("Add a feature axis, or put an Embedding layer first." if x.ndim == 2 else "")
+            )
+        if not (np.issubdtype(x.dtype, np.number) or x.dtype == np.bool_):
+            raise ArgumentTypeError(argument_message(self._owner, "inputs", "a numeric array", x))
+        if x.shape[0] == 0 or x.shape[1] == 0:
+            raise ShapeError(
+                f"{self._owner}: input must have at least one sample and one time step; "
+                f"got {x.shape}."
+            )
+        if not self.built:
+            self.build(x.shape)
+        elif x.shape[-1] != self.input_dim:
+            raise ShapeError(
+                f"{self._owner} was built for {self.input_dim} input features; got input of shape "
+                f"{x.shape} with {x.shape[-1]}."
+            )
+        x = np.asarray(x, dtype=self.dtype)
+        if not np.isfinite(x).all():
+            raise ArgumentError(
+                f"{self._owner}: inputs contain NaN or infinity; clean the data first."
+            )
+        return x
+
+    def _check_mask(self, mask: Any, batch: int, steps: int) -> np.ndarray | None:
+        if mask is None:
+            return None
+        m = np.asarray(mask)
+        if m.shape != (batch, steps):
+            raise ShapeError(
+                f"{self._owner}: mask must have shape (batch, time) = {(batch, steps)}; "
+                f"got {m.shape}."
+            )
+        if m.dtype != np.bool_:
+            if not np.issubdtype(m.dtype, np.number) or not np.isin(m, (0, 1)).all():
+                raise ArgumentError(argument_message(self._owner, "mask", "booleans (or 0/1)", m))
+            m = m.astype(np.bool_)
+        return None if m.all() else m
+
+    def _project(self, xt: np.ndarray, input_masks: np.ndarray | None) -> np.ndarray:
+        """``x_t @ W (+ input bias)`` for all steps at once: (T, B, G*n)."""
+        steps, batch, features = xt.shape
+        kernel = self.params["kernel"]
+        flat = xt.reshape(steps * batch, features)
+        if input_masks is None:
+            out = flat @ kernel
+        elif input_masks.shape[0] == 1:
+            out = (xt * input_masks[0]).reshape(steps * batch, features) @ kernel
+        else:
+            n = self.units
+            out = np.empty((steps * batch, kernel.shape[1]), self.dtype)
+            for g in range(self._gates):
+                xg = (xt * input_masks[g]).reshape(steps * batch, features)
+                out[:, g * n : (g + 1) * n] = xg @ kernel[:, g * n : (g + 1) * n]
+        bias = self._input_bias()
+        if bias is not None:
+            out += bias
+        return out.reshape(steps, batch, -1)
+
+    def _input_bias(self) -> np.ndarray | None:
+        return self.params.get("bias")
+
+    def _assemble_outputs(
+        self, h_all: np.ndarray, time_mask: np.ndarray | None, final_states: list[np.ndarray]
+    ) -> list[np.ndarray]:
+        steps = h_all.shape[0] - 1
+        if time_mask is None:
+            sequence_tm = h_all[1:]
+        else:
+            sequence_tm = np.empty_like(h_all[1:])
+            kernels.masked_outputs(h_all, time_mask, self.zero_output_for_mask, sequence_tm)
+        if self.return_sequences:
+            output = np.ascontiguousarray(sequence_tm.transpose(1, 0, 2))
+        else:
+            output = sequence_tm[steps - 1].copy()
+        return [output] + [s.copy() for s in final_states]
+
+    # ----------------------------------------------------------------- backward
+    def backward(self, d_outputs: Any) -> np.ndarray | list[np.ndarray]:
+        """Backpropagate through the last training call.
+
+        Args:
+            d_outputs: Gradient of the loss with respect to the outputs, shaped like them
+                (a list when the layer returned a list).
+
+        Returns:
+            The gradient with respect to the inputs ``(batch, time, features)``, or
+            ``[d_inputs, *d_initial_states]`` when the call got ``initial_state``.
+            Weight gradients (regularization penalties included) are then in
+            :meth:`get_gradients`.
+        """
+        cache = self._cache
+        if cache is None:
+            raise NotBuiltError(
+                f"{self._owner}: backward() needs a preceding call with training=True."
+            )
+        grads = self._check_output_gradients(d_outputs, cache)
+        if self.activity_regularizer is not None:
+            grads = [
+                g + self.activity_regularizer.gradient(o).astype(self.dtype) / cache.batch
+                for g, o in zip(grads, cache.outputs, strict=True)
+            ]
+        steps, batch, n = cache.steps, cache.batch, self.units
+        mask = cache.mask
+        d_final = (
+            [g.copy() for g in grads[1:]]
+            if self.return_state
+            else [np.zeros((batch, n), self.dtype) for _ in self._state_names]
+        )
+        if self.return_sequences:
+            d_seq = np.ascontiguousarray(grads[0].transpose(1, 0, 2))  # (T, B, n)
+            if mask is not None:
+                d_hs = np.empty_like(d_seq)
+                kernels.masked_outputs_backward(d_seq, mask, self.zero_output_for_mask, d_hs)
+            else:
+                d_hs = d_seq
+        else:
+            d_hs = np.zeros((0, 0, 0), self.dtype)
+            d_last = grads[0]
+            if mask is not None:
+                # The last output is the final h for rows whose last valid step produced it.
+                carries = mask[steps - 1] if self.zero_output_for_mask else mask.any(axis=0)
+                d_last = d_last * carries[:, None]
+            d_final[0] += d_last
+        d_proj, d_initial = self._backward(cache, d_hs, d_final)
+        d_x_tm = self._weight_and_input_gradients(cache, d_proj)
+        self._add_regularizer_gradients()
+        d_x = d_x_tm.transpose(1, 0, 2)
+        if self.go_backwards:
+            d_x = d_x[:, ::-1]
+        d_x = np.ascontiguousarray(d_x)
+        if cache.has_initial_state:
+            return [d_x, *d_initial]
+        return d_x
+
+    def _check_output_gradients(self, d_outputs: Any, cache: _Cache) -> list[np.ndarray]:
+        expected = cache.outputs
+        items = list(d_outputs) if isinstance(d_outputs, (list, tuple)) else [d_outputs]
+        if len(items) != (len(expected) if self.return_state else 1):
+            raise ArgumentError(
+                f"{self._owner}: backward expects {len(expected) if self.return_state else 1} "
+                f"gradient array(s), one per output; got {len(items)}."
+            )
+        grads = []
+        for g, o in zip(items, expected, strict=False):
+            a = np.asarray(g, dtype=self.dtype)
+            if a.shape != o.shape:
+                raise ShapeError(
+                    f"{self._owner}: output gradient must have shape {o.shape}; got {describe(g)}."
+                )
+            grads.append(a)
+        return grads
+
+    def _weight_and_input_gradients(self, cache: _Cache, d_proj: np.ndarray) -> np.ndarray:
+        """Whole-sequence products: d kernel, d bias (input part), d x. Returns d x (T, B, F)."""
+        steps, batch, features = cache.x.shape
+        n, width = self.units, self._gates * self.units
+        kernel = self.params["kernel"]
+        flat_dp = d_proj.reshape(steps * batch, width)
+        masks = cache.input_masks
+        if masks is None or masks.shape[0] == 1:
+            xm = cache.x if masks is None else cache.x * masks[0]
+            self.grads["kernel"][...] = xm.reshape(steps * batch, features).T @ flat_dp
+            d_x = (flat_dp @ kernel.T).reshape(steps, batch, features)
+            if masks is not None:
+                d_x *= masks[0]
+        else:
+            d_x = np.zeros((steps, batch, features), self.dtype)
+            for g in range(self._gates):
+                cols = slice(g * n, (g + 1) * n)
+                xg = (cache.x * masks[g]).reshape(steps * batch, features)
+                self.grads["kernel"][:, cols] = xg.T @ flat_dp[:, cols]
+                d_x += (flat_dp[:, cols] @ kernel[:, cols].T).reshape(
+                    steps, batch, features
+                ) * masks[g]
+        if self.use_bias:
+            self._set_bias_gradient(flat_dp.sum(axis=0), cache)
+        return d_x
+
+    def _set_bias_gradient(self, d_input_bias: np.ndarray, cache: _Cache) -> None:
+        self.grads["bias"][...] = d_input_bias
+
+    def _recurrent_gradient(
+        self,
+        cache: _Cache,
+        d_rec: Sequence[np.ndarray],
+        left: Sequence[np.ndarray | None] | None = None,
+    ) -> None:
+        """D recurrent_kernel = sum over steps of (h_{t-1} * m_g)^T @ d_rec_g, per gate block.
+
+        ``d_rec`` holds per-block gradients (T, B, n) at the recurrent products, or one
+        fused (T, B, G*n) array; ``left`` optionally replaces the left factor of a block.
+        """
+        steps, batch, n = cache.steps, cache.batch, self.units
+        h_prev = cache.h_all[:steps].reshape(steps * batch, n)
+        masks = cache.recurrent_masks
+        d_u = self.grads["recurrent_kernel"]
+        if len(d_rec) == 1 and (masks is None or masks.shape[0] == 1):
+            hm = h_prev if masks is None else (cache.h_all[:steps] * masks[0]).reshape(-1, n)
+            d_u[...] = hm.T @ d_rec[0].reshape(steps * batch, -1)
+            return
+        for g, d_block in enumerate(d_rec):
+            block = d_block.reshape(steps * batch, -1)
+            cols = slice(g * n, g * n + block.shape[1])
+            if left is not None and left[g] is not None:
+                lhs = left[g].reshape(steps * batch, n)
+            elif masks is None:
+                lhs = h_prev
+            else:
+                m = masks[g if masks.shape[0] > 1 else 0]
+                lhs = (cache.h_all[:steps] * m).reshape(steps * batch, n)
+            d_u[:, cols] = lhs.T @ block
+
+    def _recurrent_blocks(
+        self, masks: np.ndarray | None, blocks: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Recurrent kernel as (S, n, G*n/S) blocks for the kernels, and their transposes."""
+        u = self.params["recurrent_kernel"]
+        n = self.units
+        blocks = self._gates if blocks is None else blocks
+        if masks is not None and masks.shape[0] > 1:
+            split = np.stack([u[:, g * n : (g + 1) * n] for g in range(blocks)])
+        else:
+            split = np.ascontiguousarray(u[:, : blocks * n])[None]
+        return split, np.ascontiguousarray(split.transpose(0, 2, 1))
+
+    # ----------------------------------------------------------------- family hooks
+    def _forward(self, projection, states0, recurrent_masks, time_mask):  # pragma: no cover
+        raise NotImplementedError
+
+    def _backward(self, cache, d_hs, d_final):  # pragma: no cover
+        raise NotImplementedError
+
+    # ----------------------------------------------------------------- config
+    def get_config(self) -> dict[str, Any]:
+        """Constructor arguments, serializable as JSON."""
+        config = super().get_config()
+        config.update(
+            units=self.units,
+            activation=self.activation.name,
+            use_bias=self.use_bias,
+            kernel_initializer=serialize_object(self.kernel_initializer, initializers_module),
+            recurrent_initializer=serialize_object(self.recurrent_initializer, initializers_module),
+            bias_initializer=serialize_object(self.bias_initializer, initializers_module),
+            kernel_regularizer=serialize_object(self.kernel_regularizer, regularizers_module),
+            recurrent_regularizer=serialize_object(self.recurrent_regularizer, regularizers_module),
+            bias_regularizer=serialize_object(self.bias_regularizer, regularizers_module),
+            activity_regularizer=serialize_object(self.activity_regularizer, regularizers_module),
+            kernel_constraint=serialize_object(self.kernel_constraint, constraints_module),
+            recurrent_constraint=serialize_object(self.recurrent_constraint, constraints_module),
+            bias_constraint=serialize_object(self.bias_constraint, constraints_module),
+            dropout=self.dropout,
+            recurrent_dropout=self.recurrent_dropout,
+            seed=self.seed,
+            return_sequences=self.return_sequences,
+            return_state=self.return_state,
+            go_backwards=self.go_backwards,
+            stateful=self.stateful,
+            unroll=self.unroll,
+            zero_output_for_mask=self.zero_output_for_mask,
+        )
+        return config
+
+
+def _empty_masks(masks: np.ndarray | None, batch: int, n: int, dtype: np.dtype) -> np.ndarray:
+    return np.zeros((0, batch, n), dtype) if masks is None else masks
+
+
+class SimpleRNN(RNNBase):
+    """Fully-connected RNN whose output is fed back as the next input.
+
+    Equations (``m`` = recurrent dropout mask)::
+
+        h_t = activation(x_t @ kernel + bias + (h_{t-1} * m) @ recurrent_kernel)
+
+    Weights: ``kernel`` (features, units), ``recurrent_kernel`` (units, units),
+    ``bias`` (units,). Arguments as :class:`RNNBase` (no ``recurrent_activation``).
+
+    >>> import numpy as np
+    >>> layer = SimpleRNN(4, return_sequences=True)
+    >>> layer(np.ones((2, 5, 3))).shape
+    (2, 5, 4)
+    """
+
+    _gates = 1
+    _state_names = ("h",)
+
+    def __init__(self, units: int, activation: Any = "tanh", **kwargs: Any) -> None:
+        if "recurrent_activation" in kwargs:
+            raise ArgumentTypeError(
+                "SimpleRNN: unrecognized keyword argument recurrent_activation "
+                "(SimpleRNN has no gates)."
+            )
+        if "implementation" in kwargs:
+            raise ArgumentTypeError(
+                "SimpleRNN: unrecognized keyword argument implementation (it has a single gate)."
+            )
+        super().__init__(units, activation=activation, **kwargs)
+
+    def _forward(self, projection, states0, recurrent_masks, time_mask):
+        steps, batch, n = projection.shape
+        h_all = np.empty((steps + 1, batch, n), self.dtype)
+        h_all[0] = states0[0]
+        kernels.simple_rnn_forward(
+            projection,
+            np.ascontiguousarray(self.params["recurrent_kernel"]),
+            _empty_masks(recurrent_masks, batch, n, self.dtype),
+            _NO_MASK if time_mask is None else time_mask,
+            self.activation.code,
+            h_all,
+        )
+        return h_all, {}
+
+    def _backward(self, cache, d_hs, d_final):
+        steps, batch, n = cache.steps, cache.batch, self.units
+        d_h = np.ascontiguousarray(d_final[0])
+        d_a = np.empty((steps, batch, n), self.dtype)
+        kernels.simple_rnn_backward(
+            cache.h_all,
+            np.ascontiguousarray(self.params["recurrent_kernel"].T),
+            _empty_masks(cache.recurrent_masks, batch, n, self.dtype),
+            _NO_MASK if cache.mask is None else cache.mask,
+            self.activation.code,
+            d_hs,
+            d_h,
+            d_a,
+        )
+        self._recurrent_gradient(cache, [d_a])
+        return d_a, [d_h]
+
+    def get_config(self) -> dict[str, Any]:
+        """Constructor arguments, serializable as JSON."""
+        return super().get_config()
+
+
+class LSTM(RNNBase):
+    """Long Short-Term Memory layer (Hochreiter & Schmidhuber, 1997).
+
+    Gate order i, f, c, o in every weight. With ``σ = recurrent_activation``,
+    ``act = activation`` and ``z = x_t @ kernel + h_{t-1} @ recurrent_kernel + bias``::
+
+        i = σ(z_i)    f = σ(z_f)    g = act(z_c)    o = σ(z_o)
+        c_t = f * c_{t-1} + i * g
+        h_t = o * act(c_t)
+
+    Weights: ``kernel`` (features, 4·units), ``recurrent_kernel`` (units, 4·units),
+    ``bias`` (4·units,). States ``[h, c]``.
+
+    Args:
+        unit_forget_bias: Initialize the forget-gate block of the bias to exactly 1.0
+            (the other blocks use ``bias_initializer``).
+        Other arguments as :class:`RNNBase`; ``recurrent_activation`` defaults to
+        ``"hard_sigmoid"`` (Keras 2).
+
+    >>> import numpy as np
+    >>> out, h, c = LSTM(3, return_state=True)(np.ones((2, 4, 5)))
+    >>> out.shape, c.shape
+    ((2, 3), (2, 3))
+    """
+
+    _gates = 4
+    _state_names = ("h", "c")
+
+    def __init__(self, units: int, *, unit_forget_bias: bool = True, **kwargs: Any) -> None:
+        super().__init__(units, **kwargs)
+        self.unit_forget_bias = check_bool(
+            type(self).__name__, "unit_forget_bias", unit_forget_bias
+        )
+
+    def _bias_init(self) -> Any:
+        if not self.unit_forget_bias:
+            return self.bias_initializer
+        base = self.bias_initializer
+        n = self.units
+
+        class _UnitForget(initializers_module.Initializer):
+            def __call__(self, shape: Any, dtype: Any = "float32") -> np.ndarray:
+                return np.concatenate(
+                    [base((n,), dtype=dtype), np.ones((n,), dtype), base((2 * n,), dtype=dtype)]
+                )
+
+        return _UnitForget()
+
+    def _forward(self, projection, states0, recurrent_masks, time_mask):
+        steps, batch, _ = projection.shape
+        n = self.units
+        h_all = np.empty((steps + 1, batch, n), self.dtype)
+        c_all = np.empty((steps + 1, batch, n), self.dtype)
+        act_c = np.empty((steps, batch, n), self.dtype)
+        h_all[0], c_all[0] = states0
+        split, split_t = self._recurrent_blocks(recurrent_masks)
+        kernels.lstm_forward(
+            projection,
+            split,
+            _empty_masks(recurrent_masks, batch, n, self.dtype),
+            _NO_MASK if time_mask is None else time_mask,
+            self.activation.code,
+            self.recurrent_activation.code,
+            h_all,
+            c_all,
+            act_c,
+        )
+        extra = {"gates": projection, "c_all": c_all, "act_c": act_c, "split_t": split_t}
+        extra["final_states"] = [c_all[steps]]
+        return h_all, extra
+
+    def _backward(self, cache, d_hs, d_final):
+        steps, batch, n = cache.steps, cache.batch, self.units
+        extra = cache.extra
+        d_h = np.ascontiguousarray(d_final[0])
+        d_c = np.ascontiguousarray(d_final[1])
+        d_a = np.empty((steps, batch, 4 * n), self.dtype)
+        kernels.lstm_backward(
+            extra["gates"],
+            extra["c_all"],
+            extra["act_c"],
+            extra["split_t"],
+            _empty_masks(cache.recurrent_masks, batch, n, self.dtype),
+            _NO_MASK if cache.mask is None else cache.mask,
+            self.activation.code,
+            self.recurrent_activation.code,
+            d_hs,
+            d_h,
+            d_c,
+            d_a,
+        )
+        masks = cache.recurrent_masks
+        if masks is not None and masks.shape[0] > 1:
+            self._recurrent_gradient(cache, [d_a[..., g * n : (g + 1) * n] for g in range(4)])
+        else:
+            self._recurrent_gradient(cache, [d_a])
+        return d_a, [d_h, d_c]
+
+    def get_config(self) -> dict[str, Any]:
+        """Constructor arguments, serializable as JSON."""
+        config = super().get_config()
+        config.update(
+            recurrent_activation=self.recurrent_activation.name,
+            unit_forget_bias=self.unit_forget_bias,
+            implementation=self.implementation,
+        )
+        return config
+
+
+class GRU(RNNBase):
+    """Gated Recurrent Unit (Cho et al., 2014), both Keras variants.
+
+    Gate order z, r, h in every weight; ``σ = recurrent_activation``. With
+    ``x = x_t @ kernel + b_x``::
+
+        reset_after=False (default, Keras 2; bias (3·units,), b_x = bias):
+            z = σ(x_z + h_{t-1} @ U_z)     r = σ(x_r + h_{t-1} @ U_r)
+            hh = act(x_h + (r * h_{t-1}) @ U_h)
+        reset_after=True (Keras 3 / cuDNN; bias (2, 3·units): rows b_x, b_h):
+            q = h_{t-1} @ recurrent_kernel + b_h
+            z = σ(x_z + q_z)     r = σ(x_r + q_r)     hh = act(x_h + r * q_h)
+        h_t = z * h_{t-1} + (1 - z) * hh
+
+    Args:
+        reset_after: Which variant (see above).
+        Other arguments as :class:`RNNBase`.
+
+    >>> import numpy as np
+    >>> GRU(3, reset_after=True)(np.ones((2, 4, 5))).shape
+    (2, 3)
+    """
+
+    _gates = 3
+    _state_names = ("h",)
+
+    def __init__(self, units: int, *, reset_after: bool = False, **kwargs: Any) -> None:
+        super().__init__(units, **kwargs)
+        self.reset_after = check_bool(type(self).__name__, "reset_after", reset_after)
+
+    def _bias_shape(self) -> tuple[int, ...]:
+        return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
+
+    def _input_bias(self) -> np.ndarray | None:
+        bias = self.params.get("bias")
+        return bias[0] if bias is not None and self.reset_after else bias
+
+    def _forward(self, projection, states0, recurrent_masks, time_mask):
+        steps, batch, _ = projection.shape
+        n = self.units
+        h_all = np.empty((steps + 1, batch, n), self.dtype)
+        h_all[0] = states0[0]
+        aux = np.empty((steps, batch, n), self.dtype)
+        blocks = 3 if self.reset_after else 2
+        per_gate = recurrent_masks is not None and recurrent_masks.shape[0] > 1
+        split, split_t = self._recurrent_blocks(recurrent_masks, 3 if per_gate else blocks)
+        u = self.params["recurrent_kernel"]
+        u_h = np.ascontiguousarray(u[:, 2 * n :])
+        if self.reset_after and self.use_bias:
+            b_h = np.ascontiguousarray(self.params["bias"][1])
+        else:
+            b_h = np.zeros(3 * n, self.dtype)
+        kernels.gru_forward(
+            projection,
+            split,
+            u_h,
+            b_h,
+            _empty_masks(recurrent_masks, batch, n, self.dtype),
+            _NO_MASK if time_mask is None else time_mask,
+            self.activation.code,
+            self.recurrent_activation.code,
+            self.reset_after,
+            h_all,
+            aux,
+        )
+        extra = {
+            "gates": projection,
+            "aux": aux,
+            "split_t": split_t,
+            "u_h_t": np.ascontiguousarray(u_h.T),
+        }
+        return h_all, extra
+
+    def _backward(self, cache, d_hs, d_final):
+        steps, batch, n = cache.steps, cache.batch, self.units
+        extra = cache.extra
+        d_h = np.ascontiguousarray(d_final[0])
+        d_a = np.empty((steps, batch, 3 * n), self.dtype)
+        d_aux = np.empty((steps, batch, n), self.dtype)
+        kernels.gru_backward(
+            extra["gates"],
+            cache.h_all,
+            extra["aux"],
+            extra["split_t"],
+            extra["u_h_t"],
+            _empty_masks(cache.recurrent_masks, batch, n, self.dtype),
+            _NO_MASK if cache.mask is None else cache.mask,
+            self.activation.code,
+            self.recurrent_activation.code,
+            self.reset_after,
+            d_hs,
+            d_h,
+            d_a,
+            d_aux,
+        )
+        blocks = [d_a[..., :n], d_a[..., n : 2 * n], d_aux]
+        left = [None, None, None if self.reset_after else extra["aux"]]
+        self._recurrent_gradient(cache, blocks, left)
+        extra["d_recurrent_bias_h"] = d_aux.sum(axis=(0, 1))
+        return d_a, [d_h]
+
+    def _set_bias_gradient(self, d_input_bias: np.ndarray, cache: _Cache) -> None:
+        if not self.reset_after:
+            self.grads["bias"][...] = d_input_bias
+            return
+        n = self.units
+        self.grads["bias"][0] = d_input_bias
+        self.grads["bias"][1, : 2 * n] = d_input_bias[: 2 * n]
+        self.grads["bias"][1, 2 * n :] = cache.extra["d_recurrent_bias_h"]
+
+    def get_config(self) -> dict[str, Any]:
+        """Constructor arguments, serializable as JSON."""
+        config = super().get_config()
+        config.update(
+            recurrent_activation=self.recurrent_activation.name,
+            reset_after=self.reset_after,
+            implementation=self.implementation,
+        )
+        return config

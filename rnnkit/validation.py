@@ -1,0 +1,63 @@
+"""Argument checks shared by every public class: one place, one message form."""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from rnnkit.errors import ArgumentError, ArgumentTypeError, argument_message
+
+
+def check_positive_int(owner: str, name: str, value: Any) -> int:
+    """Return ``value`` as an int if it is an integer >= 1."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ArgumentTypeError(argument_message(owner, name, "a positive integer", value))
+    if value < 1:
+        raise ArgumentError(argument_message(owner, name, "a positive integer", value))
+    return int(value)
+
+
+def check_rate(owner: str, name: str, value: Any) -> float:
+    """Return ``value`` as a float if it is a probability in [0, 1)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ArgumentTypeError(argument_message(owner, name, "a float in [0, 1)", value))
+    if not 0.0 <= float(value) < 1.0:
+        raise ArgumentError(argument_message(owner, name, "a float in [0, 1)", value))
+    return float(value)
+
+
+def check_bool(owner: str, name: str, value: Any) -> bool:
+    """Return ``value`` if it is a bool (NumPy bools included)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ArgumentTypeError(argument_message(owner, name, "True or False", value))
+    return bool(value)
+
+
+def check_choice(owner: str, name: str, value: Any, choices: Iterable[Any]) -> Any:
+    """Return ``value`` if it is one of ``choices``."""
+    choices = tuple(choices)
+    if value not in choices:
+        expected = "one of " + ", ".join(repr(c) for c in choices)
+        raise ArgumentError(argument_message(owner, name, expected, value))
+    return value
+
+
+def check_real(owner: str, name: str, value: Any, *, minimum: float | None = None) -> float:
+    """Return ``value`` as a float if it is a real number (optionally >= ``minimum``)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ArgumentTypeError(argument_message(owner, name, "a real number", value))
+    if minimum is not None and float(value) < minimum:
+        raise ArgumentError(argument_message(owner, name, f"a number >= {minimum}", value))
+    return float(value)
+
+
+def check_seed(owner: str, name: str, value: Any) -> int | None:
+    """Return ``value`` if it is None or a non-negative integer."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise ArgumentError(argument_message(owner, name, "None or a non-negative integer", value))
+    return int(value)
