@@ -30,7 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/bench_recurrent.py
 
-# Regenerate tests/fixtures/keras_*.npz with real Keras 3 (the `keras` extra); the tests never need it.
+# Regenerate tests/fixtures/keras/*.npz with real Keras 3 (the `keras` extra); the tests never need it.
 fixtures:
 	$(PYTHON) -m venv .venv-ref
 	.venv-ref/bin/python -m pip install --quiet -e '.[keras]'

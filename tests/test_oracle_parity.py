@@ -707,19 +707,20 @@ def test_parity_stateful(variant, with_mask, lengths):
     oracle = {"units": units, "return_sequences": True, "return_state": True}
     layer = build_stateful(variant, weights, batch, split, features, units)
 
-    first, *_ = layer(x[:, :split], mask=head_mask)
-    second, *states = layer(x[:, split:], mask=tail_mask)
-    joined = run_oracle(variant, x, weights, mask=mask, **oracle)
-    _, *head_states = run_oracle(variant, x[:, :split], weights, mask=head_mask, **oracle)
-    # Each call starts with no previous output, so the second one equals a fresh oracle
-    # run from the first one's states (masked leading steps output zeros).
+    first = layer(x[:, :split], mask=head_mask)
+    second = layer(x[:, split:], mask=tail_mask)
+    head = run_oracle(variant, x[:, :split], weights, mask=head_mask, **oracle)
+    # Each call starts with no previous output, so the second call equals a fresh oracle run
+    # from the first call's states (its leading masked steps output zeros).
     tail = run_oracle(
-        variant, x[:, split:], weights, mask=tail_mask, initial_state=head_states, **oracle
+        variant, x[:, split:], weights, mask=tail_mask, initial_state=head[1:], **oracle
     )
-    assert_same(second, tail[0])
-    assert_same([np.concatenate([first, second], axis=1), *states], [joined[0], *tail[1:]])
+    assert_same(first, head)
+    assert_same(second, tail)
+    joined = run_oracle(variant, x, weights, mask=mask, **oracle)
+    assert_same(second[1:], joined[1:])  # the states continue one sequence
     if not with_mask:
-        assert_same(states, joined[1:])  # one continued sequence
+        assert_same(np.concatenate([first[0], second[0]], axis=1), joined[0])
 
     layer.reset_states()
     assert_same(layer(x[:, split:]), run_oracle(variant, x[:, split:], weights, **oracle))

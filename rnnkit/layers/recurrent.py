@@ -343,11 +343,11 @@ class RNNBase(Layer):
         h_all, extra = self._forward(projection, states0, recurrent_masks, time_mask)
         final_states = [h_all[steps]] + extra.get("final_states", [])
         outputs = self._assemble_outputs(h_all, time_mask, final_states)
-
         if self.stateful:
             self.states = [s.copy() for s in final_states]
         self._activity_losses = []
         if self.activity_regularizer is not None:
+            # One term per returned tensor, divided by the batch size (Keras 2, Keras >= 3.14).
             self._activity_losses = [float(self.activity_regularizer(o)) / batch for o in outputs]
         if training:
             cache = _Cache()
@@ -450,7 +450,7 @@ class RNNBase(Layer):
             output = np.ascontiguousarray(sequence_tm.transpose(1, 0, 2))
         else:
             output = sequence_tm[steps - 1].copy()
-        return [output] + [s.copy() for s in final_states]
+        return [output] + ([s.copy() for s in final_states] if self.return_state else [])
 
     # ----------------------------------------------------------------- backward
     def backward(self, d_outputs: Any) -> np.ndarray | list[np.ndarray]:
@@ -513,13 +513,13 @@ class RNNBase(Layer):
     def _check_output_gradients(self, d_outputs: Any, cache: _Cache) -> list[np.ndarray]:
         expected = cache.outputs
         items = list(d_outputs) if isinstance(d_outputs, (list, tuple)) else [d_outputs]
-        if len(items) != (len(expected) if self.return_state else 1):
+        if len(items) != len(expected):
             raise ArgumentError(
-                f"{self._owner}: backward expects {len(expected) if self.return_state else 1} "
+                f"{self._owner}: backward expects {len(expected)} "
                 f"gradient array(s), one per output; got {len(items)}."
             )
         grads = []
-        for g, o in zip(items, expected, strict=False):
+        for g, o in zip(items, expected, strict=True):
             a = np.asarray(g, dtype=self.dtype)
             if a.shape != o.shape:
                 raise ShapeError(
