@@ -44,7 +44,7 @@ def _mask_rows(h_prev, rmask, index, out):
 
 
 @njit(cache=True)
-def gru_forward(gates, U, Uh, b_h, rmask, mask, act_code, rec_code, reset_after, h_all, aux):
+def gru_forward(gates, U, Uh, b_h, rmask, mask, act_code, rec_code, reset_after, exact, h_all, aux):
     """Run the GRU recurrence.
 
     Args:
@@ -57,6 +57,7 @@ def gru_forward(gates, U, Uh, b_h, rmask, mask, act_code, rec_code, reset_after,
         mask: (T, B) bool, or shape (0, 0) for no mask.
         act_code, rec_code: activation codes.
         reset_after: which variant.
+        exact: exact tanh / sigmoid (float64) instead of the fast float32 approximation.
         h_all: (T+1, B, n); index 0 holds the initial state, the rest is written.
         aux: (T, B, n) written with the h-block value the backward needs (see module doc).
     """
@@ -91,7 +92,7 @@ def gru_forward(gates, U, Uh, b_h, rmask, mask, act_code, rec_code, reset_after,
                     rec[b, j] += b_h[j]
             for j in range(2 * n):
                 a[j] += rec[b, j]
-            activate(rec_code, a[: 2 * n])
+            activate(rec_code, a[: 2 * n], exact)
             if reset_after:
                 for j in range(n):
                     q = rec[b, 2 * n + j]
@@ -114,7 +115,7 @@ def gru_forward(gates, U, Uh, b_h, rmask, mask, act_code, rec_code, reset_after,
             if not reset_after:
                 for j in range(n):
                     a[2 * n + j] += part[b, j]
-            activate(act_code, a[2 * n :])
+            activate(act_code, a[2 * n :], exact)
             for j in range(n):
                 z = a[j]
                 h_new[j] = z * h_prev[b, j] + (1.0 - z) * a[2 * n + j]

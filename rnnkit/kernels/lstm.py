@@ -25,7 +25,7 @@ from rnnkit.kernels.activations import activate, derivative
 
 
 @njit(cache=True)
-def lstm_forward(gates, U, rmask, mask, act_code, rec_code, h_all, c_all, act_c):
+def lstm_forward(gates, U, rmask, mask, act_code, rec_code, exact, h_all, c_all, act_c):
     """Run the LSTM recurrence.
 
     Args:
@@ -35,6 +35,7 @@ def lstm_forward(gates, U, rmask, mask, act_code, rec_code, h_all, c_all, act_c)
         rmask: (R, B, n) recurrent dropout masks, R = 0 (none), 1 (shared) or 4 (per gate, S = 4).
         mask: (T, B) bool, or shape (0, 0) for no mask.
         act_code, rec_code: activation codes of ``activation`` / ``recurrent_activation``.
+        exact: exact tanh / sigmoid (float64) instead of the fast float32 approximation.
         h_all, c_all: (T+1, B, n); index 0 holds the initial states, the rest is written.
         act_c: (T, B, n) written with ``act(c_t)``.
     """
@@ -48,11 +49,13 @@ def lstm_forward(gates, U, rmask, mask, act_code, rec_code, h_all, c_all, act_c)
     part = np.empty((batch, U.shape[2]), gates.dtype)
     for t in range(steps):
         h_prev = h_all[t]
-        for s in range(split):
-            if n_masks == 0:
-                hm[:, :] = h_prev
-            else:
-                hm[:, :] = h_prev * rmask[s if n_masks > 1 else 0]
+        if n_masks == 0:
+            np.dot(h_prev, U[0], rec)
+        for s in range(split if n_masks > 0 else 0):
+            m = rmask[s if n_masks > 1 else 0]
+            for b in range(batch):
+                for j in range(n):
+                    hm[b, j] = h_prev[b, j] * m[b, j]
             if split == 1:
                 np.dot(hm, U[0], rec)
             else:
@@ -66,16 +69,16 @@ def lstm_forward(gates, U, rmask, mask, act_code, rec_code, h_all, c_all, act_c)
             a = gates[t, b]
             for j in range(four_n):
                 a[j] += rec[b, j]
-            activate(rec_code, a[: 2 * n])
-            activate(act_code, a[2 * n : 3 * n])
-            activate(rec_code, a[3 * n :])
+            activate(rec_code, a[: 2 * n], exact)
+            activate(act_code, a[2 * n : 3 * n], exact)
+            activate(rec_code, a[3 * n :], exact)
             c_prev = c_all[t, b]
             c_new = c_all[t + 1, b]
             ac = act_c[t, b]
             for j in range(n):
                 c_new[j] = a[n + j] * c_prev[j] + a[j] * a[2 * n + j]
                 ac[j] = c_new[j]
-            activate(act_code, ac)
+            activate(act_code, ac, exact)
             h_new = h_all[t + 1, b]
             for j in range(n):
                 h_new[j] = a[3 * n + j] * ac[j]
@@ -133,17 +136,19 @@ def lstm_backward(gates, c_all, act_c, UT, rmask, mask, act_code, rec_code, d_hs
                 da[3 * n + j] = dh * ac[j] * d_gate[3 * n + j]
                 d_c[b, j] = dc * a[n + j]
         # dh_{t-1} = sum_s (d_a_s @ U_s^T) * m_s; masked rows pass d_h through unchanged.
-        d_rec[:, :] = 0.0
-        for s in range(split):
-            if split == 1:
-                np.dot(d_a[t], UT[0], part_out)
-            else:
+        if split == 1:
+            np.dot(d_a[t], UT[0], d_rec)
+            if n_masks > 0:
+                d_rec *= rmask[0]
+        else:
+            d_rec[:, :] = 0.0
+            for s in range(split):
                 part_in[:, :] = d_a[t, :, s * n : (s + 1) * n]
                 np.dot(part_in, UT[s], part_out)
-            if n_masks == 0:
-                d_rec += part_out
-            else:
-                d_rec += part_out * rmask[s if n_masks > 1 else 0]
+                m = rmask[s]
+                for b in range(batch):
+                    for j in range(n):
+                        d_rec[b, j] += part_out[b, j] * m[b, j]
         for b in range(batch):
             if not has_mask or mask[t, b]:
                 d_h[b] = d_rec[b]

@@ -18,7 +18,7 @@ from rnnkit.kernels.activations import activate, derivative
 
 
 @njit(cache=True)
-def simple_rnn_forward(z, U, rmask, mask, act_code, h_all):
+def simple_rnn_forward(z, U, rmask, mask, act_code, exact, h_all):
     """Run the recurrence.
 
     Args:
@@ -27,6 +27,7 @@ def simple_rnn_forward(z, U, rmask, mask, act_code, h_all):
         rmask: (R, B, n) recurrent dropout mask, R = 0 or 1.
         mask: (T, B) bool, or shape (0, 0) for no mask.
         act_code: activation code.
+        exact: exact tanh / sigmoid (float64) instead of the fast float32 approximation.
         h_all: (T+1, B, n); index 0 holds the initial state, the rest is written.
     """
     steps, batch, n = z.shape
@@ -50,7 +51,7 @@ def simple_rnn_forward(z, U, rmask, mask, act_code, h_all):
                 continue
             for j in range(n):
                 h_new[j] = z[t, b, j] + rec[b, j]
-            activate(act_code, h_new)
+            activate(act_code, h_new, exact)
 
 
 @njit(cache=True)

@@ -166,6 +166,11 @@ class RNNBase(Layer):
 
     # ------------------------------------------------------------------- building
     @property
+    def _exact(self) -> bool:
+        # float64 runs exact tanh / sigmoid; float32 the vectorized approximation.
+        return self.dtype == np.float64
+
+    @property
     def _owner(self) -> str:
         return f"{type(self).__name__} '{self.name}'"
 
@@ -684,6 +689,7 @@ class SimpleRNN(RNNBase):
             _empty_masks(recurrent_masks, batch, n, self.dtype),
             _NO_MASK if time_mask is None else time_mask,
             self.activation.code,
+            self._exact,
             h_all,
         )
         return h_all, {}
@@ -773,6 +779,7 @@ class LSTM(RNNBase):
             _NO_MASK if time_mask is None else time_mask,
             self.activation.code,
             self.recurrent_activation.code,
+            self._exact,
             h_all,
             c_all,
             act_c,
@@ -881,6 +888,7 @@ class GRU(RNNBase):
             self.activation.code,
             self.recurrent_activation.code,
             self.reset_after,
+            self._exact,
             h_all,
             aux,
         )
