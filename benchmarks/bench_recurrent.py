@@ -299,11 +299,26 @@ def _worker_gemm(spec: dict) -> dict:
     return result
 
 
+def _thread_pool_libraries() -> list[str]:
+    """Shared libraries in this process that bring a thread pool (BLAS, OpenMP, TBB)."""
+    names: set[str] = set()
+    try:
+        for line in Path("/proc/self/maps").read_text().splitlines():
+            path = line.split()[-1] if len(line.split()) >= 6 else ""
+            base = os.path.basename(path)
+            if re.search(r"openblas|mkl|blis|gomp|iomp|libomp|tbb", base, re.IGNORECASE):
+                names.add(base)
+    except OSError:
+        pass
+    return sorted(names)
+
+
 def _run_worker_main(spec_json: str) -> int:
     spec = json.loads(spec_json)
     _set_thread_env(spec["threads"])  # normally already set by the parent; harmless again
     worker = {"torch": _worker_torch, "rnnkit": _worker_rnnkit, "gemm": _worker_gemm}
     result = worker[spec["peer"]](spec)
+    result["thread_pool_libraries"] = _thread_pool_libraries()
     print(RESULT_PREFIX + json.dumps(result), flush=True)
     return 0
 

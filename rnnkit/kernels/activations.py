@@ -59,7 +59,7 @@ _CLAMP = _F(9.0)  # tanh(9) rounds to 1 in float32
 _HALF = _F(0.5)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def fast_tanh(x):
     """float32 tanh by the rational approximation in the module docstring."""
     x = min(max(x, -_CLAMP), _CLAMP)
@@ -69,7 +69,7 @@ def fast_tanh(x):
     return x * p / q
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def activate(code, v, exact):
     """Apply activation ``code`` to the 1-D array ``v`` in place."""
     n = v.shape[0]
@@ -117,7 +117,7 @@ def activate(code, v, exact):
     # LINEAR: identity
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def derivative(code, y, out):
     """Write ``d act / d x`` for outputs ``y`` (1-D) into ``out``."""
     n = y.shape[0]

@@ -31,7 +31,7 @@ from numba import njit
 from rnnkit.kernels.activations import activate, derivative
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _mask_rows(h_prev, rmask, index, out):
     """``out = h_prev * rmask[index]`` (or a copy without masks)."""
     if rmask.shape[0] == 0:
@@ -43,7 +43,7 @@ def _mask_rows(h_prev, rmask, index, out):
                 out[b, j] = h_prev[b, j] * m[b, j]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def gru_forward(gates, U, Uh, b_h, rmask, mask, act_code, rec_code, reset_after, exact, h_all, aux):
     """Run the GRU recurrence.
 
@@ -121,7 +121,7 @@ def gru_forward(gates, U, Uh, b_h, rmask, mask, act_code, rec_code, reset_after,
                 h_new[j] = z * h_prev[b, j] + (1.0 - z) * a[2 * n + j]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def gru_backward(
     gates, h_all, aux, UT, UhT, rmask, mask, act_code, rec_code, reset_after, d_hs, d_h, d_a, d_aux
 ):

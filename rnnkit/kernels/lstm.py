@@ -24,7 +24,7 @@ from numba import njit
 from rnnkit.kernels.activations import activate, derivative
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def lstm_forward(gates, U, rmask, mask, act_code, rec_code, exact, h_all, c_all, act_c):
     """Run the LSTM recurrence.
 
@@ -84,7 +84,7 @@ def lstm_forward(gates, U, rmask, mask, act_code, rec_code, exact, h_all, c_all,
                 h_new[j] = a[3 * n + j] * ac[j]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def lstm_backward(gates, c_all, act_c, UT, rmask, mask, act_code, rec_code, d_hs, d_h, d_c, d_a):
     """Backpropagate through the LSTM recurrence.
 

@@ -9,7 +9,7 @@ turn the per-step states into the returned outputs and route output gradients ba
 from numba import njit
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def masked_outputs(h_all, mask, zero_output, out):
     """Fill ``out`` (T, B, n) from states ``h_all`` (T+1, B, n) and ``mask`` (T, B)."""
     steps, batch, units = out.shape
@@ -25,7 +25,7 @@ def masked_outputs(h_all, mask, zero_output, out):
                 out[t, b] = out[t - 1, b]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def masked_outputs_backward(d_out, mask, zero_output, d_h):
     """Route ``d_out`` (T, B, n) to ``d_h`` (T, B, n): gradients w.r.t. each valid step's h."""
     steps, batch, units = d_out.shape

@@ -17,7 +17,7 @@ from numba import njit
 from rnnkit.kernels.activations import activate, derivative
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def simple_rnn_forward(z, U, rmask, mask, act_code, exact, h_all):
     """Run the recurrence.
 
@@ -54,7 +54,7 @@ def simple_rnn_forward(z, U, rmask, mask, act_code, exact, h_all):
             activate(act_code, h_new, exact)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def simple_rnn_backward(h_all, UT, rmask, mask, act_code, d_hs, d_h, d_a):
     """Backpropagate through the recurrence.
 
