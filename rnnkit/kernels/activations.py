@@ -33,7 +33,6 @@ from rnnkit.activations import (
     TANH,
 )
 
-
 _P = (
     1.0,
     0.14666666666666667,

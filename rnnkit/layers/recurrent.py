@@ -31,6 +31,7 @@ from rnnkit.errors import (
     argument_message,
     describe,
 )
+from rnnkit.kernels.linalg import matmul
 from rnnkit.layers.base import Layer, serialize_object
 from rnnkit.validation import check_bool, check_choice, check_positive_int, check_rate, check_seed
 
@@ -425,15 +426,15 @@ class RNNBase(Layer):
         kernel = self.params["kernel"]
         flat = xt.reshape(steps * batch, features)
         if input_masks is None:
-            out = flat @ kernel
+            out = matmul(flat, kernel)
         elif input_masks.shape[0] == 1:
-            out = (xt * input_masks[0]).reshape(steps * batch, features) @ kernel
+            out = matmul((xt * input_masks[0]).reshape(steps * batch, features), kernel)
         else:
             n = self.units
             out = np.empty((steps * batch, kernel.shape[1]), self.dtype)
             for g in range(self._gates):
                 xg = (xt * input_masks[g]).reshape(steps * batch, features)
-                out[:, g * n : (g + 1) * n] = xg @ kernel[:, g * n : (g + 1) * n]
+                out[:, g * n : (g + 1) * n] = matmul(xg, kernel[:, g * n : (g + 1) * n])
         bias = self._input_bias()
         if bias is not None:
             out += bias
@@ -538,23 +539,25 @@ class RNNBase(Layer):
         steps, batch, features = cache.x.shape
         n, width = self.units, self._gates * self.units
         kernel = self.params["kernel"]
+        d_kernel = self.grads["kernel"]
         flat_dp = d_proj.reshape(steps * batch, width)
         masks = cache.input_masks
         if masks is None or masks.shape[0] == 1:
             xm = cache.x if masks is None else cache.x * masks[0]
-            self.grads["kernel"][...] = xm.reshape(steps * batch, features).T @ flat_dp
-            d_x = (flat_dp @ kernel.T).reshape(steps, batch, features)
+            matmul(xm.reshape(steps * batch, features).T, flat_dp, out=d_kernel)
+            d_x = matmul(flat_dp, kernel.T).reshape(steps, batch, features)
             if masks is not None:
                 d_x *= masks[0]
         else:
             d_x = np.zeros((steps, batch, features), self.dtype)
             for g in range(self._gates):
                 cols = slice(g * n, (g + 1) * n)
+                d_block = np.ascontiguousarray(flat_dp[:, cols])
                 xg = (cache.x * masks[g]).reshape(steps * batch, features)
-                self.grads["kernel"][:, cols] = xg.T @ flat_dp[:, cols]
-                d_x += (flat_dp[:, cols] @ kernel[:, cols].T).reshape(
-                    steps, batch, features
-                ) * masks[g]
+                d_kernel[:, cols] = matmul(xg.T, d_block)
+                d_xg = matmul(d_block, kernel[:, cols].T).reshape(steps, batch, features)
+                d_xg *= masks[g]
+                d_x += d_xg
         if self.use_bias:
             self._set_bias_gradient(flat_dp.sum(axis=0), cache)
         return d_x
@@ -563,35 +566,30 @@ class RNNBase(Layer):
         self.grads["bias"][...] = d_input_bias
 
     def _recurrent_gradient(
-        self,
-        cache: _Cache,
-        d_rec: Sequence[np.ndarray],
-        left: Sequence[np.ndarray | None] | None = None,
+        self, cache: _Cache, blocks: Sequence[tuple[int, np.ndarray, np.ndarray | None]]
     ) -> None:
-        """D recurrent_kernel = sum over steps of (h_{t-1} * m_g)^T @ d_rec_g, per gate block.
+        """D recurrent_kernel = sum over steps of left^T @ d_block, one product per block.
 
-        ``d_rec`` holds per-block gradients (T, B, n) at the recurrent products, or one
-        fused (T, B, G*n) array; ``left`` optionally replaces the left factor of a block.
+        Each block is ``(first column, gradient at the recurrent product (T, B, width),
+        left factor (T, B, n) or None)``; None means ``h_{t-1}`` times the block's
+        recurrent dropout mask (the block's gate index when masks are per gate).
         """
         steps, batch, n = cache.steps, cache.batch, self.units
-        h_prev = cache.h_all[:steps].reshape(steps * batch, n)
         masks = cache.recurrent_masks
         d_u = self.grads["recurrent_kernel"]
-        if len(d_rec) == 1 and (masks is None or masks.shape[0] == 1):
-            hm = h_prev if masks is None else (cache.h_all[:steps] * masks[0]).reshape(-1, n)
-            d_u[...] = hm.T @ d_rec[0].reshape(steps * batch, -1)
-            return
-        for g, d_block in enumerate(d_rec):
-            block = d_block.reshape(steps * batch, -1)
-            cols = slice(g * n, g * n + block.shape[1])
-            if left is not None and left[g] is not None:
-                lhs = left[g].reshape(steps * batch, n)
-            elif masks is None:
-                lhs = h_prev
+        for start, d_block, left in blocks:
+            if left is None:
+                left = cache.h_all[:steps]
+                if masks is not None:
+                    left = left * masks[start // n if masks.shape[0] > 1 else 0]
+            width = d_block.shape[-1]
+            product = matmul(
+                left.reshape(steps * batch, n).T, d_block.reshape(steps * batch, width)
+            )
+            if width == d_u.shape[1]:
+                d_u[...] = product
             else:
-                m = masks[g if masks.shape[0] > 1 else 0]
-                lhs = (cache.h_all[:steps] * m).reshape(steps * batch, n)
-            d_u[:, cols] = lhs.T @ block
+                d_u[:, start : start + width] = product
 
     def _recurrent_blocks(
         self, masks: np.ndarray | None, blocks: int | None = None
@@ -708,7 +706,7 @@ class SimpleRNN(RNNBase):
             d_h,
             d_a,
         )
-        self._recurrent_gradient(cache, [d_a])
+        self._recurrent_gradient(cache, [(0, d_a, None)])
         return d_a, [d_h]
 
     def get_config(self) -> dict[str, Any]:
@@ -810,9 +808,11 @@ class LSTM(RNNBase):
         )
         masks = cache.recurrent_masks
         if masks is not None and masks.shape[0] > 1:
-            self._recurrent_gradient(cache, [d_a[..., g * n : (g + 1) * n] for g in range(4)])
+            self._recurrent_gradient(
+                cache, [(g * n, d_a[..., g * n : (g + 1) * n], None) for g in range(4)]
+            )
         else:
-            self._recurrent_gradient(cache, [d_a])
+            self._recurrent_gradient(cache, [(0, d_a, None)])
         return d_a, [d_h, d_c]
 
     def get_config(self) -> dict[str, Any]:
@@ -922,9 +922,13 @@ class GRU(RNNBase):
             d_a,
             d_aux,
         )
-        blocks = [d_a[..., :n], d_a[..., n : 2 * n], d_aux]
-        left = [None, None, None if self.reset_after else extra["aux"]]
-        self._recurrent_gradient(cache, blocks, left)
+        h_left = None if self.reset_after else extra["aux"]  # (r * h_{t-1} * m_h)
+        masks = cache.recurrent_masks
+        if masks is not None and masks.shape[0] > 1:
+            zr = [(0, d_a[..., :n], None), (n, d_a[..., n : 2 * n], None)]
+        else:
+            zr = [(0, d_a[..., : 2 * n], None)]
+        self._recurrent_gradient(cache, [*zr, (2 * n, d_aux, h_left)])
         extra["d_recurrent_bias_h"] = d_aux.sum(axis=(0, 1))
         return d_a, [d_h]
 

@@ -1,0 +1,74 @@
+"""General matrix products through BLAS ``?gemm``, callable from compiled kernels.
+
+Numba's ``np.dot`` only multiplies whole contiguous matrices into a fresh output. The
+recurrences need more of ``gemm``: accumulating into the gate pre-activations in place
+(``beta = 1``), multiplying gate blocks of a fused matrix (a leading dimension larger
+than the block), and transposed operands without copies. :func:`gemm` gives that, for
+row-major (C-order) matrices whose rows may be strided, by calling the ``numba_xxgemm``
+helper that Numba itself uses for ``np.dot`` (SciPy's BLAS). Keeping every product in
+this one BLAS also keeps one thread pool: NumPy's own OpenBLAS would spin against it.
+
+>>> import numpy as np
+>>> a = np.arange(6.0).reshape(2, 3); b = np.ones((2, 4))
+>>> out = np.zeros((3, 4))
+>>> gemm(a, b, out, True, False, 0.0)   # out = a.T @ b
+>>> out[:, 0]
+array([3., 5., 7.])
+"""
+
+import numpy as np
+from numba import njit, types
+from numba.np.linalg import ensure_blas
+
+ensure_blas()
+
+# int numba_xxgemm(kind, transa, transb, m, n, k, alpha*, a*, lda, b*, ldb, beta*, c*, ldc):
+# Fortran (column-major) semantics; pointers are passed as addresses.
+_xxgemm = types.ExternalFunction(
+    "numba_xxgemm",
+    types.intc(
+        types.char, types.char, types.char,
+        types.intp, types.intp, types.intp,
+        types.intp, types.intp, types.intp,
+        types.intp, types.intp,
+        types.intp, types.intp, types.intp,
+    ),
+)  # fmt: skip
+_N = ord("n")
+_T = ord("t")
+
+
+@njit(cache=True)
+def gemm(a, b, c, trans_a, trans_b, beta):
+    """``c = op(a) @ op(b) + beta * c`` for 2-D arrays of one float dtype.
+
+    Every operand must have unit stride along its last axis (rows may be strided, e.g.
+    a column block of a wider matrix). ``op(x)`` is ``x.T`` when its flag is set.
+    """
+    m = c.shape[0]
+    n = c.shape[1]
+    k = a.shape[0] if trans_a else a.shape[1]
+    if m == 0 or n == 0:
+        return
+    size = c.itemsize
+    scalars = np.empty(2, c.dtype)
+    scalars[0] = 1.0
+    scalars[1] = beta
+    kind = ord("s") if size == 4 else ord("d")
+    # Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T.
+    _xxgemm(
+        kind,
+        _T if trans_b else _N,
+        _T if trans_a else _N,
+        n,
+        m,
+        k,
+        scalars.ctypes.data,
+        b.ctypes.data,
+        max(b.strides[0] // size, 1),
+        a.ctypes.data,
+        max(a.strides[0] // size, 1),
+        scalars.ctypes.data + size,
+        c.ctypes.data,
+        max(c.strides[0] // size, 1),
+    )
