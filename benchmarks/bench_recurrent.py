@@ -239,7 +239,7 @@ def _worker_rnnkit(spec: dict) -> dict:
             if not checks:
                 checks["out_shape"] = list(np.shape(out))
                 checks["out_dtype"] = str(np.asarray(out).dtype)
-            layer.backward(upstream)
+            layer.backward(upstream, input_gradient=False)  # torch skips d_x too
             for w, g in zip(layer.weights, layer.get_gradients(), strict=True):
                 w -= lr * g
 

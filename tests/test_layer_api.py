@@ -257,3 +257,16 @@ def test_imports_point_down():
                 assert target.split(".")[0] not in {"torch", "keras", "tensorflow", "jax"}, (
                     f"{module} imports {target}"
                 )
+
+
+@pytest.mark.parametrize("cls", [SimpleRNN, LSTM, GRU])
+def test_backward_without_input_gradient(cls):
+    x = np.random.default_rng(3).normal(size=(3, 4, 2))
+    layer = cls(5, dropout=0.3, seed=1)
+    out = layer(x, training=True)
+    d_x = layer.backward(np.ones_like(out))
+    full = [g.copy() for g in layer.get_gradients()]
+    assert d_x.shape == x.shape and np.abs(d_x).sum() > 0
+    assert layer.backward(np.ones_like(out), input_gradient=False) is None
+    for a, b in zip(full, layer.get_gradients(), strict=True):
+        np.testing.assert_array_equal(a, b)

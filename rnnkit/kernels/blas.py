@@ -1,4 +1,4 @@
-"""General matrix products through BLAS ``?gemm``, callable from compiled kernels.
+"""General matrix products through BLAS ``?gemm``, from compiled kernels and from Python.
 
 Numba's ``np.dot`` only multiplies whole contiguous matrices into a fresh output. The
 recurrences need more of ``gemm``: accumulating into the gate pre-activations in place
@@ -13,6 +13,8 @@ this one BLAS also keeps one thread pool: NumPy's own OpenBLAS would spin agains
 >>> out = np.zeros((3, 4))
 >>> gemm(a, b, out, True, False, 0.0)   # out = a.T @ b
 >>> out[:, 0]
+array([3., 5., 7.])
+>>> matmul(a.T, b)[:, 0]
 array([3., 5., 7.])
 """
 
@@ -72,3 +74,26 @@ def gemm(a, b, c, trans_a, trans_b, beta):
         c.ctypes.data,
         max(c.strides[0] // size, 1),
     )
+
+
+def _operand(x: np.ndarray) -> tuple[np.ndarray, bool]:
+    """``(array with unit stride along its last axis, transposed?)`` for a 2-D operand."""
+    if x.strides[-1] == x.itemsize or x.shape[-1] == 1:
+        return x, False
+    if x.strides[0] == x.itemsize or x.shape[0] == 1:
+        return x.T, True
+    return np.ascontiguousarray(x), False
+
+
+def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``a @ b`` (written into ``out`` if given) for 2-D arrays of one float dtype.
+
+    Transposed views and column blocks of wider matrices are used in place; ``out``
+    may be a column block too. Other layouts are copied once.
+    """
+    if out is None:
+        out = np.empty((a.shape[0], b.shape[1]), dtype=a.dtype)
+    a_op, trans_a = _operand(a)
+    b_op, trans_b = _operand(b)
+    gemm(a_op, b_op, out, trans_a, trans_b, 0.0)
+    return out

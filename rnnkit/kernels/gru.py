@@ -5,7 +5,7 @@ Gate order z, r, h (Keras). ``x = x_t @ W + b_x`` is precomputed by the layer;
 
 reset_after=True (bias (2, 3n), the cuDNN / Keras 3 variant)::
 
-    q_g = (h_{t-1} * m_g) @ U_g + b_h,g
+    q_g = (h_{t-1} * m_g) @ U_g + b_h,g         (x = x_t @ W + b_x)
     z = rec_act(x_z + q_z)    r = rec_act(x_r + q_r)    hh = act(x_h + r * q_h)
 
 reset_after=False (bias (3n,), the Keras 2 default)::
@@ -29,31 +29,27 @@ import numpy as np
 from numba import njit
 
 from rnnkit.kernels.activations import activate, derivative
+from rnnkit.kernels.blas import gemm
 
 
 @njit(cache=True, error_model="numpy")
-def _mask_rows(h_prev, rmask, index, out):
-    """``out = h_prev * rmask[index]`` (or a copy without masks)."""
-    if rmask.shape[0] == 0:
-        out[:, :] = h_prev
-    else:
-        m = rmask[index if rmask.shape[0] > 1 else 0]
-        for b in range(out.shape[0]):
-            for j in range(out.shape[1]):
-                out[b, j] = h_prev[b, j] * m[b, j]
+def _masked(h, rmask, index, out):
+    """``out = h * rmask[index]`` (the shared mask when there is one)."""
+    m = rmask[index if rmask.shape[0] > 1 else 0]
+    for b in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[b, j] = h[b, j] * m[b, j]
 
 
 @njit(cache=True, error_model="numpy")
-def gru_forward(gates, U, Uh, b_h, rmask, mask, act_code, rec_code, reset_after, exact, h_all, aux):
+def gru_forward(gates, U, bias, rmask, mask, act_code, rec_code, reset_after, exact, h_all, aux):
     """Run the GRU recurrence.
 
     Args:
-        gates: (T, B, 3n) input projections ``x_t @ W + b_x``; overwritten with z, r, hh.
-        U: recurrent kernel blocks. reset_after: (1, n, 3n) fused or (3, n, n) per gate;
-            otherwise (1, n, 2n) for z and r fused or (3, n, n) per gate.
-        Uh: (n, n) the h block of the recurrent kernel (used when not reset_after).
-        b_h: (3n,) recurrent bias (reset_after; zeros otherwise).
-        rmask: (R, B, n) recurrent dropout masks, R = 0, 1 or 3 (then U is per gate).
+        gates: (T, B, 3n) input projections ``x_t @ W``; overwritten with z, r, hh.
+        U: (n, 3n) recurrent kernel.
+        bias: (2, 3n): input bias ``b_x`` and recurrent bias ``b_h`` (zeros where absent).
+        rmask: (R, B, n) recurrent dropout masks, R = 0, 1 or 3 (per gate).
         mask: (T, B) bool, or shape (0, 0) for no mask.
         act_code, rec_code: activation codes.
         reset_after: which variant.
@@ -63,58 +59,62 @@ def gru_forward(gates, U, Uh, b_h, rmask, mask, act_code, rec_code, reset_after,
     """
     steps, batch, three_n = gates.shape
     n = three_n // 3
-    split = U.shape[0]
-    n_blocks = 3 if reset_after else 2
+    n_masks = rmask.shape[0]
     has_mask = mask.shape[0] > 0
-    dt = gates.dtype
-    rec = np.empty((batch, three_n), dt)
-    fused = np.empty((batch, U.shape[2]), dt)
-    hm = np.empty((batch, n), dt)
-    part = np.empty((batch, n), dt)
+    hm = np.empty((batch, n), gates.dtype)
+    zr = slice(0, 2 * n)
+    hb = slice(2 * n, 3 * n)
     for t in range(steps):
         h_prev = h_all[t]
-        if split == 1:
-            _mask_rows(h_prev, rmask, 0, hm)
-            np.dot(hm, U[0], fused)
-            rec[:, : U.shape[2]] = fused
+        g_t = gates[t]
+        # Recurrent products of z and r accumulate into the gates; reset_after's h block
+        # goes to aux (q_h), as r multiplies it after the product.
+        if n_masks <= 1:
+            src = h_prev
+            if n_masks == 1:
+                _masked(h_prev, rmask, 0, hm)
+                src = hm
+            gemm(src, U[:, zr], g_t[:, zr], False, False, 1.0)
+            if reset_after:
+                gemm(src, U[:, hb], aux[t], False, False, 0.0)
         else:
-            for g in range(n_blocks):
-                _mask_rows(h_prev, rmask, g, hm)
-                np.dot(hm, U[g], part)
-                rec[:, g * n : (g + 1) * n] = part
+            for g in range(2):
+                block = slice(g * n, (g + 1) * n)
+                _masked(h_prev, rmask, g, hm)
+                gemm(hm, U[:, block], g_t[:, block], False, False, 1.0)
+            if reset_after:
+                _masked(h_prev, rmask, 2, hm)
+                gemm(hm, U[:, hb], aux[t], False, False, 0.0)
         for b in range(batch):
-            a = gates[t, b]
             if has_mask and not mask[t, b]:
                 aux[t, b] = 0.0
                 continue
-            if reset_after:
-                for j in range(three_n):
-                    rec[b, j] += b_h[j]
+            a = g_t[b]
+            for j in range(three_n):
+                a[j] += bias[0, j]
             for j in range(2 * n):
-                a[j] += rec[b, j]
+                a[j] += bias[1, j]
             activate(rec_code, a[: 2 * n], exact)
             if reset_after:
                 for j in range(n):
-                    q = rec[b, 2 * n + j]
+                    q = aux[t, b, j] + bias[1, 2 * n + j]
                     aux[t, b, j] = q
                     a[2 * n + j] += a[n + j] * q
-            else:
-                m_h = 1.0
+            elif n_masks == 0:
                 for j in range(n):
-                    if rmask.shape[0] > 0:
-                        m_h = rmask[2 if rmask.shape[0] > 1 else 0, b, j]
-                    aux[t, b, j] = a[n + j] * h_prev[b, j] * m_h
+                    aux[t, b, j] = a[n + j] * h_prev[b, j]
+            else:
+                m_h = rmask[2 if n_masks > 1 else 0, b]
+                for j in range(n):
+                    aux[t, b, j] = a[n + j] * h_prev[b, j] * m_h[j]
         if not reset_after:
-            np.dot(aux[t], Uh, part)
+            gemm(aux[t], U[:, hb], g_t[:, hb], False, False, 1.0)
         for b in range(batch):
             h_new = h_all[t + 1, b]
             if has_mask and not mask[t, b]:
                 h_new[:] = h_prev[b]
                 continue
-            a = gates[t, b]
-            if not reset_after:
-                for j in range(n):
-                    a[2 * n + j] += part[b, j]
+            a = g_t[b]
             activate(act_code, a[2 * n :], exact)
             for j in range(n):
                 z = a[j]
@@ -123,14 +123,26 @@ def gru_forward(gates, U, Uh, b_h, rmask, mask, act_code, rec_code, reset_after,
 
 @njit(cache=True, error_model="numpy")
 def gru_backward(
-    gates, h_all, aux, UT, UhT, rmask, mask, act_code, rec_code, reset_after, d_hs, d_h, d_a, d_aux
+    gates,
+    h_all,
+    aux,
+    U,
+    rmask,
+    mask,
+    act_code,
+    rec_code,
+    reset_after,
+    d_hs,
+    d_h,
+    d_a,
+    d_aux,
+    d_bias,
 ):
     """Backpropagate through the GRU recurrence.
 
     Args:
         gates, h_all, aux: what :func:`gru_forward` wrote.
-        UT: transposed blocks of ``U`` as passed to the forward: (1, 3n or 2n, n) or (3, n, n).
-        UhT: (n, n) transposed h block (used when not reset_after).
+        U: (n, 3n) recurrent kernel.
         rmask, mask, act_code, rec_code, reset_after: as in the forward.
         d_hs: (T, B, n) gradient arriving at each ``h_t`` from the outputs, or shape
             (0, 0, 0) when only the final state receives gradient.
@@ -139,11 +151,11 @@ def gru_backward(
         d_a: (T, B, 3n) written with the gradient at the input projections.
         d_aux: (T, B, n) written with the gradient at the h-block recurrent product
             (``q_h`` for reset_after, ``aux @ U_h`` otherwise).
+        d_bias: (2, 3n) written with the sums of ``d_a`` (row 0) and, in row 1's h
+            block, of ``d_aux`` (the recurrent h-block bias gradient for reset_after).
     """
     steps, batch, three_n = gates.shape
     n = three_n // 3
-    split = UT.shape[0]
-    n_blocks = 3 if reset_after else 2
     n_masks = rmask.shape[0]
     has_mask = mask.shape[0] > 0
     has_seq = d_hs.shape[0] > 0
@@ -152,9 +164,10 @@ def gru_backward(
     d_prev = np.empty((batch, n), dt)
     d_rh = np.empty((batch, n), dt)
     d_r_gate = np.empty((batch, n), dt)
-    fused_in = np.empty((batch, UT.shape[1]), dt)
-    part_in = np.empty((batch, n), dt)
-    part_out = np.empty((batch, n), dt)
+    part = np.empty((batch, n), dt)
+    zr = slice(0, 2 * n)
+    hb = slice(2 * n, 3 * n)
+    d_bias[:, :] = 0.0
     for t in range(steps - 1, -1, -1):
         if has_seq:
             d_h += d_hs[t]
@@ -185,7 +198,7 @@ def gru_backward(
             for j in range(n):
                 d_prev[b, j] = d_h[b, j] * gates[t, b, j]
         if not reset_after:
-            np.dot(d_aux[t], UhT, d_rh)
+            gemm(d_aux[t], U[:, hb], d_rh, False, True, 0.0)
             for b in range(batch):
                 if has_mask and not mask[t, b]:
                     continue
@@ -193,30 +206,34 @@ def gru_backward(
                     m_h = 1.0
                     if n_masks > 0:
                         m_h = rmask[2 if n_masks > 1 else 0, b, j]
-                    d_r = d_rh[b, j] * h_prev[b, j] * m_h
-                    d_a[t, b, n + j] = d_r * d_r_gate[b, j]
+                    d_a[t, b, n + j] = d_rh[b, j] * h_prev[b, j] * m_h * d_r_gate[b, j]
                     d_prev[b, j] += d_rh[b, j] * gates[t, b, n + j] * m_h
+        for b in range(batch):
+            if has_mask and not mask[t, b]:
+                continue
+            for j in range(three_n):
+                d_bias[0, j] += d_a[t, b, j]
+            for j in range(n):
+                d_bias[1, 2 * n + j] += d_aux[t, b, j]
         # Recurrent products: d_q_g @ U_g^T, masked per gate.
-        if split == 1:
-            for b in range(batch):
-                for j in range(2 * n):
-                    fused_in[b, j] = d_a[t, b, j]
-                if reset_after:
-                    for j in range(n):
-                        fused_in[b, 2 * n + j] = d_aux[t, b, j]
-            np.dot(fused_in, UT[0], part_out)
-            if n_masks == 0:
-                d_prev += part_out
-            else:
-                d_prev += part_out * rmask[0]
+        if n_masks <= 1:
+            gemm(d_a[t, :, zr], U[:, zr], part, False, True, 0.0)
+            if reset_after:
+                gemm(d_aux[t], U[:, hb], part, False, True, 1.0)
+            if n_masks == 1:
+                part *= rmask[0]
+            d_prev += part
         else:
-            for g in range(n_blocks):
+            for g in range(3 if reset_after else 2):
                 if g < 2:
-                    part_in[:, :] = d_a[t, :, g * n : (g + 1) * n]
+                    block = slice(g * n, (g + 1) * n)
+                    gemm(d_a[t, :, block], U[:, block], part, False, True, 0.0)
                 else:
-                    part_in[:, :] = d_aux[t]
-                np.dot(part_in, UT[g], part_out)
-                d_prev += part_out * rmask[g]
+                    gemm(d_aux[t], U[:, hb], part, False, True, 0.0)
+                m = rmask[g]
+                for b in range(batch):
+                    for j in range(n):
+                        d_prev[b, j] += part[b, j] * m[b, j]
         for b in range(batch):
             if not has_mask or mask[t, b]:
                 d_h[b] = d_prev[b]

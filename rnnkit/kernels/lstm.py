@@ -1,9 +1,9 @@
 """LSTM recurrence, forward and backward through time.
 
-Gate order i, f, c, o (Keras). Per step, with ``z = x_t @ W + b`` precomputed for
-all steps by the layer::
+Gate order i, f, c, o (Keras). Per step, with ``z = x_t @ W`` precomputed for all
+steps by the layer (``m`` = recurrent dropout mask(s))::
 
-    a   = z + (h_{t-1} * m) @ U                (B, 4n); m = recurrent dropout mask(s)
+    a   = z + (h_{t-1} * m) @ U + b                              (B, 4n)
     i, f, o = rec_act(a_i), rec_act(a_f), rec_act(a_o);  g = act(a_c)
     c_t = f * c_{t-1} + i * g
     h_t = o * act(c_t)
@@ -22,17 +22,28 @@ import numpy as np
 from numba import njit
 
 from rnnkit.kernels.activations import activate, derivative
+from rnnkit.kernels.blas import gemm
 
 
 @njit(cache=True, error_model="numpy")
-def lstm_forward(gates, U, rmask, mask, act_code, rec_code, exact, h_all, c_all, act_c):
+def _masked(h, rmask, index, out):
+    """``out = h * rmask[index]`` (the shared mask when there is one)."""
+    m = rmask[index if rmask.shape[0] > 1 else 0]
+    for b in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[b, j] = h[b, j] * m[b, j]
+
+
+@njit(cache=True, error_model="numpy")
+def lstm_forward(gates, U, bias, rmask, mask, act_code, rec_code, exact, h_all, c_all, act_c):
     """Run the LSTM recurrence.
 
     Args:
-        gates: (T, B, 4n) input projections ``x_t @ W + b``; overwritten with the
-            activated gates i, f, g, o.
-        U: (S, n, 4n / S) recurrent kernel, fused (S = 1) or split per gate (S = 4).
-        rmask: (R, B, n) recurrent dropout masks, R = 0 (none), 1 (shared) or 4 (per gate, S = 4).
+        gates: (T, B, 4n) input projections ``x_t @ W``; overwritten with the activated
+            gates i, f, g, o.
+        U: (n, 4n) recurrent kernel.
+        bias: (4n,) bias (zeros without one).
+        rmask: (R, B, n) recurrent dropout masks, R = 0 (none), 1 (shared) or 4 (per gate).
         mask: (T, B) bool, or shape (0, 0) for no mask.
         act_code, rec_code: activation codes of ``activation`` / ``recurrent_activation``.
         exact: exact tanh / sigmoid (float64) instead of the fast float32 approximation.
@@ -41,26 +52,21 @@ def lstm_forward(gates, U, rmask, mask, act_code, rec_code, exact, h_all, c_all,
     """
     steps, batch, four_n = gates.shape
     n = four_n // 4
-    split = U.shape[0]
     n_masks = rmask.shape[0]
     has_mask = mask.shape[0] > 0
-    rec = np.empty((batch, four_n), gates.dtype)
     hm = np.empty((batch, n), gates.dtype)
-    part = np.empty((batch, U.shape[2]), gates.dtype)
     for t in range(steps):
         h_prev = h_all[t]
         if n_masks == 0:
-            np.dot(h_prev, U[0], rec)
-        for s in range(split if n_masks > 0 else 0):
-            m = rmask[s if n_masks > 1 else 0]
-            for b in range(batch):
-                for j in range(n):
-                    hm[b, j] = h_prev[b, j] * m[b, j]
-            if split == 1:
-                np.dot(hm, U[0], rec)
-            else:
-                np.dot(hm, U[s], part)
-                rec[:, s * n : (s + 1) * n] = part
+            gemm(h_prev, U, gates[t], False, False, 1.0)
+        elif n_masks == 1:
+            _masked(h_prev, rmask, 0, hm)
+            gemm(hm, U, gates[t], False, False, 1.0)
+        else:
+            for g in range(4):
+                _masked(h_prev, rmask, g, hm)
+                block = slice(g * n, (g + 1) * n)
+                gemm(hm, U[:, block], gates[t, :, block], False, False, 1.0)
         for b in range(batch):
             if has_mask and not mask[t, b]:
                 h_all[t + 1, b] = h_prev[b]
@@ -68,7 +74,7 @@ def lstm_forward(gates, U, rmask, mask, act_code, rec_code, exact, h_all, c_all,
                 continue
             a = gates[t, b]
             for j in range(four_n):
-                a[j] += rec[b, j]
+                a[j] += bias[j]
             activate(rec_code, a[: 2 * n], exact)
             activate(act_code, a[2 * n : 3 * n], exact)
             activate(rec_code, a[3 * n :], exact)
@@ -85,12 +91,14 @@ def lstm_forward(gates, U, rmask, mask, act_code, rec_code, exact, h_all, c_all,
 
 
 @njit(cache=True, error_model="numpy")
-def lstm_backward(gates, c_all, act_c, UT, rmask, mask, act_code, rec_code, d_hs, d_h, d_c, d_a):
+def lstm_backward(
+    gates, c_all, act_c, U, rmask, mask, act_code, rec_code, d_hs, d_h, d_c, d_a, d_bias
+):
     """Backpropagate through the LSTM recurrence.
 
     Args:
         gates, c_all, act_c: what :func:`lstm_forward` wrote.
-        UT: (S, 4n / S, n) transposed recurrent kernel (blocks as in the forward).
+        U: (n, 4n) recurrent kernel.
         rmask, mask, act_code, rec_code: as in the forward.
         d_hs: (T, B, n) gradient arriving at each step's ``h_t`` from the outputs, or
             shape (0, 0, 0) when only the final state receives gradient.
@@ -98,19 +106,19 @@ def lstm_backward(gates, c_all, act_c, UT, rmask, mask, act_code, rec_code, d_hs
             gradient at the initial states.
         d_a: (T, B, 4n) written with the gradient at the gate pre-activations
             (zero on masked rows).
+        d_bias: (4n,) written with the bias gradient (the sum of ``d_a``).
     """
     steps, batch, four_n = gates.shape
     n = four_n // 4
-    split = UT.shape[0]
     n_masks = rmask.shape[0]
     has_mask = mask.shape[0] > 0
     has_seq = d_hs.shape[0] > 0
     dt = gates.dtype
     d_rec = np.empty((batch, n), dt)
-    part_in = np.empty((batch, UT.shape[1]), dt)
-    part_out = np.empty((batch, n), dt)
+    part = np.empty((batch, n), dt)
     d_gate = np.empty(four_n, dt)
     d_act_c = np.empty(n, dt)
+    d_bias[:] = 0.0
     for t in range(steps - 1, -1, -1):
         if has_seq:
             d_h += d_hs[t]
@@ -126,29 +134,36 @@ def lstm_backward(gates, c_all, act_c, UT, rmask, mask, act_code, rec_code, d_hs
             derivative(act_code, a[2 * n : 3 * n], d_gate[2 * n : 3 * n])
             derivative(rec_code, a[3 * n :], d_gate[3 * n :])
             derivative(act_code, ac, d_act_c)
+            dh = d_h[b]
+            dc = d_c[b]
             for j in range(n):
-                dh = d_h[b, j]
                 o = a[3 * n + j]
-                dc = d_c[b, j] + dh * o * d_act_c[j]
-                da[j] = dc * a[2 * n + j] * d_gate[j]
-                da[n + j] = dc * c_prev[j] * d_gate[n + j]
-                da[2 * n + j] = dc * a[j] * d_gate[2 * n + j]
-                da[3 * n + j] = dh * ac[j] * d_gate[3 * n + j]
-                d_c[b, j] = dc * a[n + j]
-        # dh_{t-1} = sum_s (d_a_s @ U_s^T) * m_s; masked rows pass d_h through unchanged.
-        if split == 1:
-            np.dot(d_a[t], UT[0], d_rec)
-            if n_masks > 0:
+                dcj = dc[j] + dh[j] * o * d_act_c[j]
+                da[j] = dcj * a[2 * n + j] * d_gate[j]
+                da[n + j] = dcj * c_prev[j] * d_gate[n + j]
+                da[2 * n + j] = dcj * a[j] * d_gate[2 * n + j]
+                da[3 * n + j] = dh[j] * ac[j] * d_gate[3 * n + j]
+                dc[j] = dcj * a[n + j]
+            for j in range(four_n):
+                d_bias[j] += da[j]
+        # dh_{t-1} = sum_g (d_a_g @ U_g^T) * m_g; masked rows pass d_h through unchanged.
+        if n_masks <= 1:
+            gemm(d_a[t], U, d_rec, False, True, 0.0)
+            if n_masks == 1:
                 d_rec *= rmask[0]
         else:
-            d_rec[:, :] = 0.0
-            for s in range(split):
-                part_in[:, :] = d_a[t, :, s * n : (s + 1) * n]
-                np.dot(part_in, UT[s], part_out)
-                m = rmask[s]
-                for b in range(batch):
-                    for j in range(n):
-                        d_rec[b, j] += part_out[b, j] * m[b, j]
+            for g in range(4):
+                block = slice(g * n, (g + 1) * n)
+                gemm(d_a[t, :, block], U[:, block], part, False, True, 0.0)
+                m = rmask[g]
+                if g == 0:
+                    for b in range(batch):
+                        for j in range(n):
+                            d_rec[b, j] = part[b, j] * m[b, j]
+                else:
+                    for b in range(batch):
+                        for j in range(n):
+                            d_rec[b, j] += part[b, j] * m[b, j]
         for b in range(batch):
             if not has_mask or mask[t, b]:
                 d_h[b] = d_rec[b]

@@ -1,8 +1,8 @@
 """SimpleRNN recurrence, forward and backward through time.
 
-Per step, with ``z = x_t @ W + b`` precomputed by the layer::
+Per step, with ``z = x_t @ W`` precomputed by the layer::
 
-    h_t = act(z_t + (h_{t-1} * m) @ U)
+    h_t = act(z_t + (h_{t-1} * m) @ U + b)
 
 Backward::
 
@@ -15,15 +15,17 @@ import numpy as np
 from numba import njit
 
 from rnnkit.kernels.activations import activate, derivative
+from rnnkit.kernels.blas import gemm
 
 
 @njit(cache=True, error_model="numpy")
-def simple_rnn_forward(z, U, rmask, mask, act_code, exact, h_all):
+def simple_rnn_forward(z, U, bias, rmask, mask, act_code, exact, h_all):
     """Run the recurrence.
 
     Args:
-        z: (T, B, n) input projections ``x_t @ W + b`` (read only).
+        z: (T, B, n) input projections ``x_t @ W``; overwritten with pre-activations.
         U: (n, n) recurrent kernel.
+        bias: (n,) bias (zeros without one).
         rmask: (R, B, n) recurrent dropout mask, R = 0 or 1.
         mask: (T, B) bool, or shape (0, 0) for no mask.
         act_code: activation code.
@@ -33,7 +35,6 @@ def simple_rnn_forward(z, U, rmask, mask, act_code, exact, h_all):
     steps, batch, n = z.shape
     has_rmask = rmask.shape[0] > 0
     has_mask = mask.shape[0] > 0
-    rec = np.empty((batch, n), z.dtype)
     hm = np.empty((batch, n), z.dtype)
     for t in range(steps):
         h_prev = h_all[t]
@@ -41,38 +42,40 @@ def simple_rnn_forward(z, U, rmask, mask, act_code, exact, h_all):
             for b in range(batch):
                 for j in range(n):
                     hm[b, j] = h_prev[b, j] * rmask[0, b, j]
-            np.dot(hm, U, rec)
+            gemm(hm, U, z[t], False, False, 1.0)
         else:
-            np.dot(h_prev, U, rec)
+            gemm(h_prev, U, z[t], False, False, 1.0)
         for b in range(batch):
             h_new = h_all[t + 1, b]
             if has_mask and not mask[t, b]:
                 h_new[:] = h_prev[b]
                 continue
             for j in range(n):
-                h_new[j] = z[t, b, j] + rec[b, j]
+                h_new[j] = z[t, b, j] + bias[j]
             activate(act_code, h_new, exact)
 
 
 @njit(cache=True, error_model="numpy")
-def simple_rnn_backward(h_all, UT, rmask, mask, act_code, d_hs, d_h, d_a):
+def simple_rnn_backward(h_all, U, rmask, mask, act_code, d_hs, d_h, d_a, d_bias):
     """Backpropagate through the recurrence.
 
     Args:
         h_all: (T+1, B, n) states written by the forward.
-        UT: (n, n) transposed recurrent kernel.
+        U: (n, n) recurrent kernel.
         rmask, mask, act_code: as in the forward.
         d_hs: (T, B, n) gradient arriving at each ``h_t`` from the outputs, or shape
             (0, 0, 0) when only the final state receives gradient.
         d_h: (B, n) gradient at the final state; overwritten with the gradient at the
             initial state.
         d_a: (T, B, n) written with the gradient at the pre-activations (zero on masked rows).
+        d_bias: (n,) written with the bias gradient (the sum of ``d_a``).
     """
     steps, batch, n = d_a.shape
     has_rmask = rmask.shape[0] > 0
     has_mask = mask.shape[0] > 0
     has_seq = d_hs.shape[0] > 0
     d_rec = np.empty((batch, n), d_a.dtype)
+    d_bias[:] = 0.0
     for t in range(steps - 1, -1, -1):
         if has_seq:
             d_h += d_hs[t]
@@ -84,7 +87,8 @@ def simple_rnn_backward(h_all, UT, rmask, mask, act_code, d_hs, d_h, d_a):
             derivative(act_code, h_all[t + 1, b], da)
             for j in range(n):
                 da[j] *= d_h[b, j]
-        np.dot(d_a[t], UT, d_rec)
+                d_bias[j] += da[j]
+        gemm(d_a[t], U, d_rec, False, True, 0.0)
         for b in range(batch):
             if not has_mask or mask[t, b]:
                 for j in range(n):

@@ -31,7 +31,7 @@ from rnnkit.errors import (
     argument_message,
     describe,
 )
-from rnnkit.kernels.linalg import matmul
+from rnnkit.kernels.blas import matmul
 from rnnkit.layers.base import Layer, serialize_object
 from rnnkit.validation import check_bool, check_choice, check_positive_int, check_rate, check_seed
 
@@ -421,27 +421,21 @@ class RNNBase(Layer):
         return None if m.all() else m
 
     def _project(self, xt: np.ndarray, input_masks: np.ndarray | None) -> np.ndarray:
-        """``x_t @ W (+ input bias)`` for all steps at once: (T, B, G*n)."""
+        """``x_t @ W`` for all steps at once: (T, B, G*n). The kernels add the bias."""
         steps, batch, features = xt.shape
         kernel = self.params["kernel"]
-        flat = xt.reshape(steps * batch, features)
         if input_masks is None:
-            out = matmul(flat, kernel)
+            out = matmul(xt.reshape(steps * batch, features), kernel)
         elif input_masks.shape[0] == 1:
             out = matmul((xt * input_masks[0]).reshape(steps * batch, features), kernel)
         else:
             n = self.units
             out = np.empty((steps * batch, kernel.shape[1]), self.dtype)
             for g in range(self._gates):
+                block = slice(g * n, (g + 1) * n)
                 xg = (xt * input_masks[g]).reshape(steps * batch, features)
-                out[:, g * n : (g + 1) * n] = matmul(xg, kernel[:, g * n : (g + 1) * n])
-        bias = self._input_bias()
-        if bias is not None:
-            out += bias
+                matmul(xg, kernel[:, block], out=out[:, block])
         return out.reshape(steps, batch, -1)
-
-    def _input_bias(self) -> np.ndarray | None:
-        return self.params.get("bias")
 
     def _assemble_outputs(
         self, h_all: np.ndarray, time_mask: np.ndarray | None, final_states: list[np.ndarray]
@@ -459,18 +453,23 @@ class RNNBase(Layer):
         return [output] + ([s.copy() for s in final_states] if self.return_state else [])
 
     # ----------------------------------------------------------------- backward
-    def backward(self, d_outputs: Any) -> np.ndarray | list[np.ndarray]:
+    def backward(
+        self, d_outputs: Any, *, input_gradient: bool = True
+    ) -> np.ndarray | list[np.ndarray] | None:
         """Backpropagate through the last training call.
 
         Args:
             d_outputs: Gradient of the loss with respect to the outputs, shaped like them
                 (a list when the layer returned a list).
+            input_gradient: Compute the gradient with respect to the inputs. A first
+                layer fed with data does not need it; skipping it saves one of the four
+                whole-sequence matrix products.
 
         Returns:
-            The gradient with respect to the inputs ``(batch, time, features)``, or
-            ``[d_inputs, *d_initial_states]`` when the call got ``initial_state``.
-            Weight gradients (regularization penalties included) are then in
-            :meth:`get_gradients`.
+            The gradient with respect to the inputs ``(batch, time, features)`` (None
+            with ``input_gradient=False``), or ``[d_inputs, *d_initial_states]`` when the
+            call got ``initial_state``. Weight gradients (regularization penalties
+            included) are then in :meth:`get_gradients`.
         """
         cache = self._cache
         if cache is None:
@@ -506,12 +505,13 @@ class RNNBase(Layer):
                 d_last = d_last * carries[:, None]
             d_final[0] += d_last
         d_proj, d_initial = self._backward(cache, d_hs, d_final)
-        d_x_tm = self._weight_and_input_gradients(cache, d_proj)
+        d_x = self._kernel_and_input_gradients(cache, d_proj, input_gradient)
         self._add_regularizer_gradients()
-        d_x = d_x_tm.transpose(1, 0, 2)
-        if self.go_backwards:
-            d_x = d_x[:, ::-1]
-        d_x = np.ascontiguousarray(d_x)
+        if d_x is not None:
+            d_x = d_x.transpose(1, 0, 2)
+            if self.go_backwards:
+                d_x = d_x[:, ::-1]
+            d_x = np.ascontiguousarray(d_x)
         if cache.has_initial_state:
             return [d_x, *d_initial]
         return d_x
@@ -534,36 +534,36 @@ class RNNBase(Layer):
             grads.append(a)
         return grads
 
-    def _weight_and_input_gradients(self, cache: _Cache, d_proj: np.ndarray) -> np.ndarray:
-        """Whole-sequence products: d kernel, d bias (input part), d x. Returns d x (T, B, F)."""
+    def _kernel_and_input_gradients(
+        self, cache: _Cache, d_proj: np.ndarray, input_gradient: bool
+    ) -> np.ndarray | None:
+        """Whole-sequence products: d kernel and (optionally) d x (T, B, F)."""
         steps, batch, features = cache.x.shape
-        n, width = self.units, self._gates * self.units
+        n = self.units
         kernel = self.params["kernel"]
         d_kernel = self.grads["kernel"]
-        flat_dp = d_proj.reshape(steps * batch, width)
+        flat_dp = d_proj.reshape(steps * batch, -1)
         masks = cache.input_masks
+        d_x = None
         if masks is None or masks.shape[0] == 1:
             xm = cache.x if masks is None else cache.x * masks[0]
             matmul(xm.reshape(steps * batch, features).T, flat_dp, out=d_kernel)
-            d_x = matmul(flat_dp, kernel.T).reshape(steps, batch, features)
-            if masks is not None:
-                d_x *= masks[0]
-        else:
+            if input_gradient:
+                d_x = matmul(flat_dp, kernel.T).reshape(steps, batch, features)
+                if masks is not None:
+                    d_x *= masks[0]
+            return d_x
+        if input_gradient:
             d_x = np.zeros((steps, batch, features), self.dtype)
-            for g in range(self._gates):
-                cols = slice(g * n, (g + 1) * n)
-                d_block = np.ascontiguousarray(flat_dp[:, cols])
-                xg = (cache.x * masks[g]).reshape(steps * batch, features)
-                d_kernel[:, cols] = matmul(xg.T, d_block)
-                d_xg = matmul(d_block, kernel[:, cols].T).reshape(steps, batch, features)
-                d_xg *= masks[g]
-                d_x += d_xg
-        if self.use_bias:
-            self._set_bias_gradient(flat_dp.sum(axis=0), cache)
+            part = np.empty((steps * batch, features), self.dtype)
+        for g in range(self._gates):
+            block = slice(g * n, (g + 1) * n)
+            xg = (cache.x * masks[g]).reshape(steps * batch, features)
+            matmul(xg.T, flat_dp[:, block], out=d_kernel[:, block])
+            if input_gradient:
+                matmul(flat_dp[:, block], kernel[:, block].T, out=part)
+                d_x += part.reshape(steps, batch, features) * masks[g]
         return d_x
-
-    def _set_bias_gradient(self, d_input_bias: np.ndarray, cache: _Cache) -> None:
-        self.grads["bias"][...] = d_input_bias
 
     def _recurrent_gradient(
         self, cache: _Cache, blocks: Sequence[tuple[int, np.ndarray, np.ndarray | None]]
@@ -583,26 +583,15 @@ class RNNBase(Layer):
                 if masks is not None:
                     left = left * masks[start // n if masks.shape[0] > 1 else 0]
             width = d_block.shape[-1]
-            product = matmul(
-                left.reshape(steps * batch, n).T, d_block.reshape(steps * batch, width)
+            matmul(
+                left.reshape(steps * batch, n).T,
+                d_block.reshape(steps * batch, width),  # a view, even for a column block
+                out=d_u[:, start : start + width],
             )
-            if width == d_u.shape[1]:
-                d_u[...] = product
-            else:
-                d_u[:, start : start + width] = product
 
-    def _recurrent_blocks(
-        self, masks: np.ndarray | None, blocks: int | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Recurrent kernel as (S, n, G*n/S) blocks for the kernels, and their transposes."""
-        u = self.params["recurrent_kernel"]
-        n = self.units
-        blocks = self._gates if blocks is None else blocks
-        if masks is not None and masks.shape[0] > 1:
-            split = np.stack([u[:, g * n : (g + 1) * n] for g in range(blocks)])
-        else:
-            split = np.ascontiguousarray(u[:, : blocks * n])[None]
-        return split, np.ascontiguousarray(split.transpose(0, 2, 1))
+    def _bias_vector(self) -> np.ndarray:
+        bias = self.params.get("bias")
+        return bias if bias is not None else np.zeros(self._gates * self.units, self.dtype)
 
     # ----------------------------------------------------------------- family hooks
     def _forward(self, projection, states0, recurrent_masks, time_mask):  # pragma: no cover
@@ -683,7 +672,8 @@ class SimpleRNN(RNNBase):
         h_all[0] = states0[0]
         kernels.simple_rnn_forward(
             projection,
-            np.ascontiguousarray(self.params["recurrent_kernel"]),
+            self.params["recurrent_kernel"],
+            self._bias_vector(),
             _empty_masks(recurrent_masks, batch, n, self.dtype),
             _NO_MASK if time_mask is None else time_mask,
             self.activation.code,
@@ -696,17 +686,21 @@ class SimpleRNN(RNNBase):
         steps, batch, n = cache.steps, cache.batch, self.units
         d_h = np.ascontiguousarray(d_final[0])
         d_a = np.empty((steps, batch, n), self.dtype)
+        d_bias = np.empty(n, self.dtype)
         kernels.simple_rnn_backward(
             cache.h_all,
-            np.ascontiguousarray(self.params["recurrent_kernel"].T),
+            self.params["recurrent_kernel"],
             _empty_masks(cache.recurrent_masks, batch, n, self.dtype),
             _NO_MASK if cache.mask is None else cache.mask,
             self.activation.code,
             d_hs,
             d_h,
             d_a,
+            d_bias,
         )
         self._recurrent_gradient(cache, [(0, d_a, None)])
+        if self.use_bias:
+            self.grads["bias"][...] = d_bias
         return d_a, [d_h]
 
     def get_config(self) -> dict[str, Any]:
@@ -769,10 +763,10 @@ class LSTM(RNNBase):
         c_all = np.empty((steps + 1, batch, n), self.dtype)
         act_c = np.empty((steps, batch, n), self.dtype)
         h_all[0], c_all[0] = states0
-        split, split_t = self._recurrent_blocks(recurrent_masks)
         kernels.lstm_forward(
             projection,
-            split,
+            self.params["recurrent_kernel"],
+            self._bias_vector(),
             _empty_masks(recurrent_masks, batch, n, self.dtype),
             _NO_MASK if time_mask is None else time_mask,
             self.activation.code,
@@ -782,7 +776,7 @@ class LSTM(RNNBase):
             c_all,
             act_c,
         )
-        extra = {"gates": projection, "c_all": c_all, "act_c": act_c, "split_t": split_t}
+        extra = {"gates": projection, "c_all": c_all, "act_c": act_c}
         extra["final_states"] = [c_all[steps]]
         return h_all, extra
 
@@ -792,11 +786,12 @@ class LSTM(RNNBase):
         d_h = np.ascontiguousarray(d_final[0])
         d_c = np.ascontiguousarray(d_final[1])
         d_a = np.empty((steps, batch, 4 * n), self.dtype)
+        d_bias = np.empty(4 * n, self.dtype)
         kernels.lstm_backward(
             extra["gates"],
             extra["c_all"],
             extra["act_c"],
-            extra["split_t"],
+            self.params["recurrent_kernel"],
             _empty_masks(cache.recurrent_masks, batch, n, self.dtype),
             _NO_MASK if cache.mask is None else cache.mask,
             self.activation.code,
@@ -805,6 +800,7 @@ class LSTM(RNNBase):
             d_h,
             d_c,
             d_a,
+            d_bias,
         )
         masks = cache.recurrent_masks
         if masks is not None and masks.shape[0] > 1:
@@ -813,6 +809,8 @@ class LSTM(RNNBase):
             )
         else:
             self._recurrent_gradient(cache, [(0, d_a, None)])
+        if self.use_bias:
+            self.grads["bias"][...] = d_bias
         return d_a, [d_h, d_c]
 
     def get_config(self) -> dict[str, Any]:
@@ -859,30 +857,21 @@ class GRU(RNNBase):
     def _bias_shape(self) -> tuple[int, ...]:
         return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
 
-    def _input_bias(self) -> np.ndarray | None:
-        bias = self.params.get("bias")
-        return bias[0] if bias is not None and self.reset_after else bias
-
     def _forward(self, projection, states0, recurrent_masks, time_mask):
         steps, batch, _ = projection.shape
         n = self.units
         h_all = np.empty((steps + 1, batch, n), self.dtype)
         h_all[0] = states0[0]
         aux = np.empty((steps, batch, n), self.dtype)
-        blocks = 3 if self.reset_after else 2
-        per_gate = recurrent_masks is not None and recurrent_masks.shape[0] > 1
-        split, split_t = self._recurrent_blocks(recurrent_masks, 3 if per_gate else blocks)
-        u = self.params["recurrent_kernel"]
-        u_h = np.ascontiguousarray(u[:, 2 * n :])
-        if self.reset_after and self.use_bias:
-            b_h = np.ascontiguousarray(self.params["bias"][1])
-        else:
-            b_h = np.zeros(3 * n, self.dtype)
+        bias = np.zeros((2, 3 * n), self.dtype)
+        if self.use_bias:
+            bias[...] = self.params["bias"]  # (2, 3n), or (3n,) broadcast into the input row
+            if not self.reset_after:
+                bias[1] = 0.0
         kernels.gru_forward(
             projection,
-            split,
-            u_h,
-            b_h,
+            self.params["recurrent_kernel"],
+            bias,
             _empty_masks(recurrent_masks, batch, n, self.dtype),
             _NO_MASK if time_mask is None else time_mask,
             self.activation.code,
@@ -892,13 +881,7 @@ class GRU(RNNBase):
             h_all,
             aux,
         )
-        extra = {
-            "gates": projection,
-            "aux": aux,
-            "split_t": split_t,
-            "u_h_t": np.ascontiguousarray(u_h.T),
-        }
-        return h_all, extra
+        return h_all, {"gates": projection, "aux": aux}
 
     def _backward(self, cache, d_hs, d_final):
         steps, batch, n = cache.steps, cache.batch, self.units
@@ -906,12 +889,12 @@ class GRU(RNNBase):
         d_h = np.ascontiguousarray(d_final[0])
         d_a = np.empty((steps, batch, 3 * n), self.dtype)
         d_aux = np.empty((steps, batch, n), self.dtype)
+        d_bias = np.empty((2, 3 * n), self.dtype)
         kernels.gru_backward(
             extra["gates"],
             cache.h_all,
             extra["aux"],
-            extra["split_t"],
-            extra["u_h_t"],
+            self.params["recurrent_kernel"],
             _empty_masks(cache.recurrent_masks, batch, n, self.dtype),
             _NO_MASK if cache.mask is None else cache.mask,
             self.activation.code,
@@ -921,6 +904,7 @@ class GRU(RNNBase):
             d_h,
             d_a,
             d_aux,
+            d_bias,
         )
         h_left = None if self.reset_after else extra["aux"]  # (r * h_{t-1} * m_h)
         masks = cache.recurrent_masks
@@ -929,17 +913,14 @@ class GRU(RNNBase):
         else:
             zr = [(0, d_a[..., : 2 * n], None)]
         self._recurrent_gradient(cache, [*zr, (2 * n, d_aux, h_left)])
-        extra["d_recurrent_bias_h"] = d_aux.sum(axis=(0, 1))
+        if self.use_bias:
+            if self.reset_after:
+                # The recurrent z and r biases add to the same pre-activations as the input ones.
+                d_bias[1, : 2 * n] = d_bias[0, : 2 * n]
+                self.grads["bias"][...] = d_bias
+            else:
+                self.grads["bias"][...] = d_bias[0]
         return d_a, [d_h]
-
-    def _set_bias_gradient(self, d_input_bias: np.ndarray, cache: _Cache) -> None:
-        if not self.reset_after:
-            self.grads["bias"][...] = d_input_bias
-            return
-        n = self.units
-        self.grads["bias"][0] = d_input_bias
-        self.grads["bias"][1, : 2 * n] = d_input_bias[: 2 * n]
-        self.grads["bias"][1, 2 * n :] = cache.extra["d_recurrent_bias_h"]
 
     def get_config(self) -> dict[str, Any]:
         """Constructor arguments, serializable as JSON."""
