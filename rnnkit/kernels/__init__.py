@@ -7,6 +7,11 @@ fused gate math, forward and backward. No validation happens here: the layers ch
 everything before calling in.
 """
 
+from rnnkit.kernels.dropout import (
+    masked_product,
+    masked_product_transposed,
+    masked_weight_gradient,
+)
 from rnnkit.kernels.gru import gru_backward, gru_forward
 from rnnkit.kernels.lstm import lstm_backward, lstm_forward
 from rnnkit.kernels.sequence import masked_outputs, masked_outputs_backward
@@ -19,6 +24,9 @@ __all__ = [
     "lstm_forward",
     "masked_outputs",
     "masked_outputs_backward",
+    "masked_product",
+    "masked_product_transposed",
+    "masked_weight_gradient",
     "simple_rnn_backward",
     "simple_rnn_forward",
 ]

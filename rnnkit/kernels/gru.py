@@ -19,8 +19,8 @@ reset_after=False (bias (3n,), the Keras 2 default)::
 ``r * h_{t-1} * m_h`` (the left factor of ``U_h``). Backward, per step::
 
     d_z = dh * (h_{t-1} - hh) * rec_act'(z)     d_hh = dh * (1 - z) * act'(hh)
-    reset_after:  d_r = d_hh * q_h * rec_act'(r);   d_aux = d_hh * r   (gradient at q_h)
-    otherwise:    d_aux = d_hh (gradient at the U_h product);  d_rh = d_aux @ U_h^T
+    reset_after:  d_r = d_hh * q_h * rec_act'(r);   d_q = [d_z, d_r, d_hh * r]  (gradient at q)
+    otherwise:    d_q = d_hh (gradient at the U_h product);  d_rh = d_q @ U_h^T
                   d_r = d_rh * h_{t-1} * m_h * rec_act'(r)
     dh_{t-1} = dh * z + sum over gates (d_q_g @ U_g^T) * m_g   (+ d_rh * r * m_h)
 """
@@ -135,7 +135,7 @@ def gru_backward(
     d_hs,
     d_h,
     d_a,
-    d_aux,
+    d_q,
     d_bias,
 ):
     """Backpropagate through the GRU recurrence.
@@ -149,16 +149,17 @@ def gru_backward(
         d_h: (B, n) gradient at the final state; overwritten with the gradient at the
             initial state.
         d_a: (T, B, 3n) written with the gradient at the input projections.
-        d_aux: (T, B, n) written with the gradient at the h-block recurrent product
-            (``q_h`` for reset_after, ``aux @ U_h`` otherwise).
-        d_bias: (2, 3n) written with the sums of ``d_a`` (row 0) and, in row 1's h
-            block, of ``d_aux`` (the recurrent h-block bias gradient for reset_after).
+        d_q: written with the gradient at the recurrent products: (T, B, 3n) for all of
+            ``q = h_{t-1} @ U`` (reset_after), else (T, B, n) for the h block ``aux @ U_h``.
+        d_bias: (2, 3n) written with the sums of ``d_a`` (row 0) and of the h block of
+            ``d_q`` (row 1, h block: the recurrent h bias of reset_after).
     """
     steps, batch, three_n = gates.shape
     n = three_n // 3
     n_masks = rmask.shape[0]
     has_mask = mask.shape[0] > 0
     has_seq = d_hs.shape[0] > 0
+    hq = 2 * n if reset_after else 0  # where d_q's h block starts
     dt = gates.dtype
     d_gate = np.empty(three_n, dt)
     d_prev = np.empty((batch, n), dt)
@@ -174,9 +175,10 @@ def gru_backward(
         h_prev = h_all[t]
         for b in range(batch):
             da = d_a[t, b]
+            dq = d_q[t, b]
             if has_mask and not mask[t, b]:
                 da[:] = 0.0
-                d_aux[t, b] = 0.0
+                dq[:] = 0.0
                 continue
             a = gates[t, b]
             derivative(rec_code, a[: 2 * n], d_gate[: 2 * n])
@@ -189,16 +191,16 @@ def gru_backward(
                 da[2 * n + j] = d_hh
                 if reset_after:
                     da[n + j] = d_hh * aux[t, b, j] * d_gate[n + j]
-                    d_aux[t, b, j] = d_hh * a[n + j]
+                    dq[2 * n + j] = d_hh * a[n + j]
                 else:
-                    d_aux[t, b, j] = d_hh
+                    dq[j] = d_hh
                     d_r_gate[b, j] = d_gate[n + j]
         # Direct path through the interpolation z * h_{t-1}.
         for b in range(batch):
             for j in range(n):
                 d_prev[b, j] = d_h[b, j] * gates[t, b, j]
         if not reset_after:
-            gemm(d_aux[t], U[:, hb], d_rh, False, True, 0.0)
+            gemm(d_q[t], U[:, hb], d_rh, False, True, 0.0)
             for b in range(batch):
                 if has_mask and not mask[t, b]:
                     continue
@@ -214,22 +216,26 @@ def gru_backward(
             for j in range(three_n):
                 d_bias[0, j] += d_a[t, b, j]
             for j in range(n):
-                d_bias[1, 2 * n + j] += d_aux[t, b, j]
+                d_bias[1, 2 * n + j] += d_q[t, b, hq + j]
+            if reset_after:
+                for j in range(2 * n):
+                    d_q[t, b, j] = d_a[t, b, j]
         # Recurrent products: d_q_g @ U_g^T, masked per gate.
         if n_masks <= 1:
-            gemm(d_a[t, :, zr], U[:, zr], part, False, True, 0.0)
             if reset_after:
-                gemm(d_aux[t], U[:, hb], part, False, True, 1.0)
+                gemm(d_q[t], U, part, False, True, 0.0)
+            else:
+                gemm(d_a[t, :, zr], U[:, zr], part, False, True, 0.0)
             if n_masks == 1:
                 part *= rmask[0]
             d_prev += part
         else:
             for g in range(3 if reset_after else 2):
-                if g < 2:
-                    block = slice(g * n, (g + 1) * n)
-                    gemm(d_a[t, :, block], U[:, block], part, False, True, 0.0)
+                block = slice(g * n, (g + 1) * n)
+                if reset_after:
+                    gemm(d_q[t, :, block], U[:, block], part, False, True, 0.0)
                 else:
-                    gemm(d_aux[t], U[:, hb], part, False, True, 0.0)
+                    gemm(d_a[t, :, block], U[:, block], part, False, True, 0.0)
                 m = rmask[g]
                 for b in range(batch):
                     for j in range(n):

@@ -429,12 +429,9 @@ class RNNBase(Layer):
         elif input_masks.shape[0] == 1:
             out = matmul((xt * input_masks[0]).reshape(steps * batch, features), kernel)
         else:
-            n = self.units
-            out = np.empty((steps * batch, kernel.shape[1]), self.dtype)
-            for g in range(self._gates):
-                block = slice(g * n, (g + 1) * n)
-                xg = (xt * input_masks[g]).reshape(steps * batch, features)
-                matmul(xg, kernel[:, block], out=out[:, block])
+            out = np.empty((steps, batch, kernel.shape[1]), self.dtype)
+            kernels.masked_product(xt, kernel, input_masks, out)
+            return out
         return out.reshape(steps, batch, -1)
 
     def _assemble_outputs(
@@ -539,7 +536,6 @@ class RNNBase(Layer):
     ) -> np.ndarray | None:
         """Whole-sequence products: d kernel and (optionally) d x (T, B, F)."""
         steps, batch, features = cache.x.shape
-        n = self.units
         kernel = self.params["kernel"]
         d_kernel = self.grads["kernel"]
         flat_dp = d_proj.reshape(steps * batch, -1)
@@ -553,40 +549,42 @@ class RNNBase(Layer):
                 if masks is not None:
                     d_x *= masks[0]
             return d_x
+        kernels.masked_weight_gradient(cache.x, d_proj, masks, d_kernel)
         if input_gradient:
-            d_x = np.zeros((steps, batch, features), self.dtype)
-            part = np.empty((steps * batch, features), self.dtype)
-        for g in range(self._gates):
-            block = slice(g * n, (g + 1) * n)
-            xg = (cache.x * masks[g]).reshape(steps * batch, features)
-            matmul(xg.T, flat_dp[:, block], out=d_kernel[:, block])
-            if input_gradient:
-                matmul(flat_dp[:, block], kernel[:, block].T, out=part)
-                d_x += part.reshape(steps, batch, features) * masks[g]
+            d_x = np.empty((steps, batch, features), self.dtype)
+            kernels.masked_product_transposed(d_proj, kernel, masks, d_x)
         return d_x
 
     def _recurrent_gradient(
-        self, cache: _Cache, blocks: Sequence[tuple[int, np.ndarray, np.ndarray | None]]
+        self, cache: _Cache, d_rec: np.ndarray, h_block: np.ndarray | None = None
     ) -> None:
-        """D recurrent_kernel = sum over steps of left^T @ d_block, one product per block.
+        """D recurrent_kernel = sum over steps of (h_{t-1} * m_g)^T @ d_rec_g.
 
-        Each block is ``(first column, gradient at the recurrent product (T, B, width),
-        left factor (T, B, n) or None)``; None means ``h_{t-1}`` times the block's
-        recurrent dropout mask (the block's gate index when masks are per gate).
+        ``d_rec`` (T, B, width) is the gradient at the recurrent products of the first
+        ``width`` columns. GRU's ``reset_after=False`` passes its h block separately:
+        ``h_block = (left factor (T, B, n), gradient (T, B, n))``, the left factor
+        being ``r * h_{t-1} * m_h``.
         """
         steps, batch, n = cache.steps, cache.batch, self.units
         masks = cache.recurrent_masks
         d_u = self.grads["recurrent_kernel"]
-        for start, d_block, left in blocks:
-            if left is None:
-                left = cache.h_all[:steps]
-                if masks is not None:
-                    left = left * masks[start // n if masks.shape[0] > 1 else 0]
-            width = d_block.shape[-1]
+        width = d_rec.shape[-1]
+        h_prev = cache.h_all[:steps]
+        if masks is not None and masks.shape[0] > 1:
+            kernels.masked_weight_gradient(h_prev, d_rec, masks[: width // n], d_u[:, :width])
+        else:
+            left = h_prev if masks is None else h_prev * masks[0]
             matmul(
                 left.reshape(steps * batch, n).T,
-                d_block.reshape(steps * batch, width),  # a view, even for a column block
-                out=d_u[:, start : start + width],
+                d_rec.reshape(steps * batch, width),  # a view, even for a column block
+                out=d_u[:, :width],
+            )
+        if h_block is not None:
+            left, d_block = h_block
+            matmul(
+                left.reshape(steps * batch, n).T,
+                d_block.reshape(steps * batch, n),
+                out=d_u[:, width:],
             )
 
     def _bias_vector(self) -> np.ndarray:
@@ -698,7 +696,7 @@ class SimpleRNN(RNNBase):
             d_a,
             d_bias,
         )
-        self._recurrent_gradient(cache, [(0, d_a, None)])
+        self._recurrent_gradient(cache, d_a)
         if self.use_bias:
             self.grads["bias"][...] = d_bias
         return d_a, [d_h]
@@ -802,13 +800,7 @@ class LSTM(RNNBase):
             d_a,
             d_bias,
         )
-        masks = cache.recurrent_masks
-        if masks is not None and masks.shape[0] > 1:
-            self._recurrent_gradient(
-                cache, [(g * n, d_a[..., g * n : (g + 1) * n], None) for g in range(4)]
-            )
-        else:
-            self._recurrent_gradient(cache, [(0, d_a, None)])
+        self._recurrent_gradient(cache, d_a)
         if self.use_bias:
             self.grads["bias"][...] = d_bias
         return d_a, [d_h, d_c]
@@ -888,7 +880,7 @@ class GRU(RNNBase):
         extra = cache.extra
         d_h = np.ascontiguousarray(d_final[0])
         d_a = np.empty((steps, batch, 3 * n), self.dtype)
-        d_aux = np.empty((steps, batch, n), self.dtype)
+        d_q = np.empty((steps, batch, 3 * n if self.reset_after else n), self.dtype)
         d_bias = np.empty((2, 3 * n), self.dtype)
         kernels.gru_backward(
             extra["gates"],
@@ -903,16 +895,13 @@ class GRU(RNNBase):
             d_hs,
             d_h,
             d_a,
-            d_aux,
+            d_q,
             d_bias,
         )
-        h_left = None if self.reset_after else extra["aux"]  # (r * h_{t-1} * m_h)
-        masks = cache.recurrent_masks
-        if masks is not None and masks.shape[0] > 1:
-            zr = [(0, d_a[..., :n], None), (n, d_a[..., n : 2 * n], None)]
+        if self.reset_after:
+            self._recurrent_gradient(cache, d_q)  # q = h_{t-1} @ U is one product
         else:
-            zr = [(0, d_a[..., : 2 * n], None)]
-        self._recurrent_gradient(cache, [*zr, (2 * n, d_aux, h_left)])
+            self._recurrent_gradient(cache, d_a[..., : 2 * n], (extra["aux"], d_q))
         if self.use_bias:
             if self.reset_after:
                 # The recurrent z and r biases add to the same pre-activations as the input ones.
