@@ -11,6 +11,7 @@ call leaves nothing behind.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -44,6 +45,11 @@ def standardize_dtype(owner: str, dtype: Any) -> np.dtype:
 class Layer:
     """Base class of all rnnkit layers.
 
+    Subclasses implement ``build(input_shape)``, ``__call__(inputs, training=False,
+    mask=None)``, ``backward(d_output, *, input_gradient=True)`` and
+    ``compute_output_shape(input_shape)``; layers that consume or produce a time mask
+    set ``supports_masking`` and override :meth:`compute_mask`.
+
     Args:
         name: Layer name (default: the snake-case class name plus a counter).
         dtype: ``"float32"`` (default) or ``"float64"``; inputs are cast to it.
@@ -54,6 +60,7 @@ class Layer:
     """
 
     _counters: dict[str, int] = {}
+    supports_masking = False
 
     def __init__(
         self,
@@ -67,7 +74,8 @@ class Layer:
     ) -> None:
         owner = type(self).__name__
         if name is None:
-            base = "".join("_" + c.lower() if c.isupper() else c for c in owner).lstrip("_")
+            base = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", owner)
+            base = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", base).lower()
             count = Layer._counters.get(base, 0)
             Layer._counters[base] = count + 1
             name = base if count == 0 else f"{base}_{count}"
@@ -169,6 +177,15 @@ class Layer:
         """Project constrained weights in place; optimizers call this after each update."""
         for key, constraint in self._constraints.items():
             self.params[key][...] = constraint(self.params[key])
+
+    # --------------------------------------------------------------------- shapes
+    def compute_mask(self, inputs: Any, mask: np.ndarray | None) -> np.ndarray | None:
+        """The time mask of this layer's output (default: passed through if supported)."""
+        return mask if self.supports_masking else None
+
+    def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
+        """Output shape for ``input_shape`` (batch axis included, None where unknown)."""
+        raise NotImplementedError(f"{type(self).__name__} does not define compute_output_shape")
 
     # -------------------------------------------------------------------- config
     def get_config(self) -> dict[str, Any]:

@@ -219,6 +219,24 @@ class RNNBase(Layer):
     def _bias_shape(self) -> tuple[int, ...]:
         return (self._gates * self.units,)
 
+    supports_masking = True
+
+    def compute_mask(self, inputs: Any, mask: np.ndarray | None) -> np.ndarray | None:
+        """The input mask with ``return_sequences``, else None.
+
+        As in Keras, the mask is passed on unchanged even with ``go_backwards`` (whose
+        returned sequence is reversed).
+        """
+        return mask if self.return_sequences else None
+
+    def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> Any:
+        """``(batch, units)`` or ``(batch, time, units)``; a list with ``return_state``."""
+        batch, steps = input_shape[0], input_shape[1]
+        output = (batch, steps, self.units) if self.return_sequences else (batch, self.units)
+        if not self.return_state:
+            return output
+        return [output] + [(batch, self.units) for _ in self._state_names]
+
     def _bias_init(self) -> Any:
         return self.bias_initializer
 
