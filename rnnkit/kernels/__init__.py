@@ -12,6 +12,7 @@ from rnnkit.kernels.dropout import (
     masked_product_transposed,
     masked_weight_gradient,
 )
+from rnnkit.kernels.embedding import scatter_add_rows
 from rnnkit.kernels.gru import gru_backward, gru_forward
 from rnnkit.kernels.lstm import lstm_backward, lstm_forward
 from rnnkit.kernels.sequence import masked_outputs, masked_outputs_backward
@@ -27,6 +28,7 @@ __all__ = [
     "masked_product",
     "masked_product_transposed",
     "masked_weight_gradient",
+    "scatter_add_rows",
     "simple_rnn_backward",
     "simple_rnn_forward",
 ]

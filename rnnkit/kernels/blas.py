@@ -41,6 +41,18 @@ _T = ord("t")
 
 
 @njit(cache=True)
+def _leading(x, size):
+    """BLAS leading dimension of a row-major matrix: its row stride, at least its width.
+
+    A one-row view can carry any row stride (even one element); BLAS rejects a leading
+    dimension below the width and then writes nothing.
+    """
+    if x.shape[0] > 1:
+        return x.strides[0] // size
+    return max(x.shape[1], 1)
+
+
+@njit(cache=True)
 def gemm(a, b, c, trans_a, trans_b, beta):
     """``c = op(a) @ op(b) + beta * c`` for 2-D arrays of one float dtype.
 
@@ -67,12 +79,12 @@ def gemm(a, b, c, trans_a, trans_b, beta):
         k,
         scalars.ctypes.data,
         b.ctypes.data,
-        max(b.strides[0] // size, 1),
+        _leading(b, size),
         a.ctypes.data,
-        max(a.strides[0] // size, 1),
+        _leading(a, size),
         scalars.ctypes.data + size,
         c.ctypes.data,
-        max(c.strides[0] // size, 1),
+        _leading(c, size),
     )
 
 

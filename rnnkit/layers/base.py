@@ -178,6 +178,39 @@ class Layer:
         for key, constraint in self._constraints.items():
             self.params[key][...] = constraint(self.params[key])
 
+    # ----------------------------------------------------------- subclass helpers
+    @property
+    def _owner(self) -> str:
+        """How error messages name this layer: ``"Dense 'dense_1'"``."""
+        return f"{type(self).__name__} '{self.name}'"
+
+    def _clear_weights(self) -> None:
+        """Forget the parameters, gradients, regularizers and constraints (before a rebuild)."""
+        self.params.clear()
+        self.grads.clear()
+        self._regularizers.clear()
+        self._constraints.clear()
+
+    def _record_activity(self, outputs: Sequence[np.ndarray]) -> None:
+        """Set this call's activity penalties: one per returned tensor, divided by its batch.
+
+        Uses ``self.activity_regularizer`` when the layer has one (Keras 2 and Keras >= 3.14
+        divide each term by the tensor's leading dimension).
+        """
+        reg = getattr(self, "activity_regularizer", None)
+        self._activity_losses = (
+            [] if reg is None else [float(reg(o)) / max(o.shape[0], 1) for o in outputs]
+        )
+
+    def _activity_gradient(self, d_output: np.ndarray, output: np.ndarray) -> np.ndarray:
+        """``d_output`` plus the gradient of the activity penalty of ``output`` (if any)."""
+        reg = getattr(self, "activity_regularizer", None)
+        if reg is None:
+            return d_output
+        return d_output + reg.gradient(output).astype(self.dtype, copy=False) / max(
+            output.shape[0], 1
+        )
+
     # --------------------------------------------------------------------- shapes
     def compute_mask(self, inputs: Any, mask: np.ndarray | None) -> np.ndarray | None:
         """The time mask of this layer's output (default: passed through if supported)."""

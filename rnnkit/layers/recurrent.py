@@ -227,7 +227,10 @@ class RNNBase(Layer):
         As in Keras, the mask is passed on unchanged even with ``go_backwards`` (whose
         returned sequence is reversed).
         """
-        return mask if self.return_sequences else None
+        output_mask = mask if self.return_sequences else None
+        if self.return_state:
+            return [output_mask] + [None for _ in self._state_names]
+        return output_mask
 
     def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> Any:
         """``(batch, units)`` or ``(batch, time, units)``; a list with ``return_state``."""

@@ -1,0 +1,1 @@
+"""Data utilities: padding and (with the IMDB task) tokenization and datasets."""

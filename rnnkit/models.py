@@ -1,0 +1,658 @@
+"""Sequential models: compile / fit / evaluate / predict, as in Keras.
+
+The model owns its layers and its optimizer; a layer never sees the optimizer. One
+training step is: forward through the layers (``training=True``, masks passed along as
+Keras does), the loss and its gradient, backward through the layers in reverse, one
+optimizer update of every trainable weight, then each layer's constraints.
+
+>>> import numpy as np
+>>> from rnnkit.layers import Dense, LSTM
+>>> model = Sequential([LSTM(4, input_shape=(5, 3)), Dense(1, activation="sigmoid")])
+>>> model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+>>> history = model.fit(np.ones((8, 5, 3)), np.ones(8), epochs=2, verbose=0)
+>>> sorted(history.history)
+['accuracy', 'loss']
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from rnnkit import callbacks as callbacks_module
+from rnnkit import losses as losses_module
+from rnnkit import metrics as metrics_module
+from rnnkit import optimizers as optimizers_module
+from rnnkit.errors import (
+    ArgumentError,
+    ArgumentTypeError,
+    NotBuiltError,
+    ShapeError,
+    argument_message,
+)
+from rnnkit.layers.base import Layer
+from rnnkit.validation import check_positive_int
+
+
+def _as_array(name: str, value: Any) -> np.ndarray:
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as error:
+        raise ArgumentTypeError(argument_message("Sequential", name, "an array", value)) from error
+    if array.dtype == object:
+        raise ShapeError(
+            argument_message(
+                "Sequential",
+                name,
+                "a rectangular numeric array",
+                value,
+                "Pad variable-length sequences first "
+                "(rnnkit.preprocessing.sequence.pad_sequences).",
+            )
+        )
+    return array
+
+
+class Sequential:
+    """A linear stack of layers.
+
+    Args:
+        layers: Layers to add, in order.
+        name: Model name.
+    """
+
+    def __init__(self, layers: Iterable[Layer] | None = None, name: str | None = None) -> None:
+        self.name = name or "sequential"
+        self._layers: list[Layer] = []
+        self.optimizer: Any = None
+        self.loss: Any = None
+        self.compiled_metrics: list[Any] = []
+        self._metric_identifiers: list[Any] = []
+        self.stop_training = False
+        self.history: callbacks_module.History | None = None
+        self._shuffle_rng = np.random.default_rng(random.randint(1, int(1e9)))
+        self._built_shape: tuple[int | None, ...] | None = None
+        for layer in layers or []:
+            self.add(layer)
+
+    # ------------------------------------------------------------------ layers
+    @property
+    def layers(self) -> list[Layer]:
+        """The layers, in order."""
+        return list(self._layers)
+
+    def add(self, layer: Layer) -> None:
+        """Append a layer."""
+        if not isinstance(layer, Layer):
+            raise ArgumentTypeError(argument_message(self.name, "layer", "an rnnkit layer", layer))
+        if any(existing.name == layer.name for existing in self._layers):
+            raise ArgumentError(
+                f"{self.name}: a layer named '{layer.name}' is already in the model; "
+                "give each layer a unique name."
+            )
+        self._layers.append(layer)
+        if len(self._layers) == 1 and layer.batch_input_shape is not None:
+            self.build(layer.batch_input_shape)
+        elif self._built_shape is not None:
+            self.build(self._built_shape)
+
+    def pop(self) -> Layer:
+        """Remove and return the last layer."""
+        if not self._layers:
+            raise ArgumentError(f"{self.name}: pop() on a model with no layers.")
+        return self._layers.pop()
+
+    def build(self, input_shape: Sequence[int | None]) -> None:
+        """Build every layer for inputs of ``input_shape`` (batch axis included)."""
+        shape = tuple(input_shape)
+        self._built_shape = shape
+        for layer in self._layers:
+            if not layer.built:
+                layer.build(shape)
+            shape = layer.compute_output_shape(shape)
+            if isinstance(shape, list):
+                raise ArgumentError(
+                    f"{self.name}: layer '{layer.name}' returns several tensors "
+                    "(return_state=True); a Sequential model needs one output per layer."
+                )
+
+    @property
+    def built(self) -> bool:
+        """Whether every layer has weights."""
+        return bool(self._layers) and all(layer.built for layer in self._layers)
+
+    def _check_built(self) -> None:
+        if not self.built:
+            raise NotBuiltError(
+                f"{self.name}: the model has no weights yet. Give the first layer an "
+                "input_shape, call build(input_shape), or call the model on data first."
+            )
+
+    # ------------------------------------------------------------------ weights
+    @property
+    def trainable_layers(self) -> list[Layer]:
+        """Layers whose weights the optimizer updates."""
+        return [layer for layer in self._layers if layer.trainable and layer.params]
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Copies of every layer's weights, layer by layer (Keras order)."""
+        return [w for layer in self._layers for w in layer.get_weights()]
+
+    def set_weights(self, weights: Sequence[Any]) -> None:
+        """Set every layer's weights from a flat list in :meth:`get_weights` order."""
+        self._check_built()
+        weights = list(weights)
+        expected = sum(len(layer.params) for layer in self._layers)
+        if len(weights) != expected:
+            raise ArgumentError(
+                f"{self.name}: set_weights expects {expected} arrays; got {len(weights)}."
+            )
+        start = 0
+        for layer in self._layers:
+            count = len(layer.params)
+            layer.set_weights(weights[start : start + count])
+            start += count
+
+    def count_params(self) -> int:
+        """Number of scalar weights."""
+        return sum(layer.count_params() for layer in self._layers)
+
+    def reset_states(self) -> None:
+        """Reset the states of every stateful layer (Keras 2 ``model.reset_states()``)."""
+        for layer in self._layers:
+            if getattr(layer, "stateful", False):
+                layer.reset_states()
+
+    @property
+    def losses(self) -> list[float]:
+        """Every layer's regularization penalties."""
+        return [value for layer in self._layers for value in layer.losses]
+
+    # ------------------------------------------------------------------ summary
+    def summary(self, print_fn: Any = print, line_length: int = 72) -> None:
+        """Print the layers, their output shapes and parameter counts."""
+        self._check_built()
+        rows = [("Layer (type)", "Output Shape", "Param #")]
+        shape: Any = self._built_shape
+        for layer in self._layers:
+            shape = layer.compute_output_shape(shape)
+            rows.append(
+                (f"{layer.name} ({type(layer).__name__})", str(shape), f"{layer.count_params():,}")
+            )
+        widths = (int(line_length * 0.45), int(line_length * 0.33))
+        rule = "_" * line_length
+        print_fn(f'Model: "{self.name}"')
+        print_fn(rule)
+        for i, (a, b, c) in enumerate(rows):
+            print_fn(f"{a:<{widths[0]}}{b:<{widths[1]}}{c}")
+            print_fn("=" * line_length if i == 0 else rule)
+        total = self.count_params()
+        trainable = sum(layer.count_params() for layer in self.trainable_layers)
+        print_fn(f"Total params: {total:,}")
+        print_fn(f"Trainable params: {trainable:,}")
+        print_fn(f"Non-trainable params: {total - trainable:,}")
+        print_fn(rule)
+
+    # ------------------------------------------------------------------ compile
+    def compile(
+        self,
+        optimizer: Any = "rmsprop",
+        loss: Any = None,
+        metrics: Sequence[Any] | None = None,
+    ) -> None:
+        """Configure training.
+
+        Args:
+            optimizer: Name or :mod:`rnnkit.optimizers` object.
+            loss: Name or :mod:`rnnkit.losses` object.
+            metrics: Names or :mod:`rnnkit.metrics` objects (``"accuracy"`` resolves
+                to binary, categorical or sparse categorical accuracy from the loss, as
+                in Keras).
+        """
+        if loss is None:
+            raise ArgumentError(
+                f"{self.name}: compile() needs a loss, e.g. loss='binary_crossentropy'."
+            )
+        self.optimizer = optimizers_module.get(optimizer)
+        self.loss = losses_module.get(loss)
+        if metrics is not None and (isinstance(metrics, str) or not isinstance(metrics, Sequence)):
+            raise ArgumentTypeError(
+                argument_message(self.name, "metrics", "a list of metrics", metrics)
+            )
+        self._metric_identifiers = list(metrics or [])
+        self.compiled_metrics = [
+            metrics_module.get(m, loss=self.loss) for m in self._metric_identifiers
+        ]
+
+    def _check_compiled(self) -> None:
+        if self.loss is None:
+            raise NotBuiltError(
+                f"{self.name}: call compile(optimizer, loss, metrics) before training or "
+                "evaluating."
+            )
+
+    # ------------------------------------------------------------------ passes
+    def _forward(self, x: np.ndarray, training: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        if not self.built:
+            self.build((None, *x.shape[1:]))
+        out: Any = x
+        mask = None
+        for layer in self._layers:
+            if mask is not None and not layer.supports_masking:
+                raise ArgumentError(
+                    f"{self.name}: layer '{layer.name}' ({type(layer).__name__}) does not "
+                    "support masking but receives a mask; put a layer that consumes the "
+                    "mask (an RNN with return_sequences=False, a pooling layer) before it."
+                )
+            new_mask = layer.compute_mask(out, mask)
+            out = layer(out, training=training, mask=mask)
+            mask = new_mask
+        return out, mask
+
+    def _backward(self, d_out: np.ndarray) -> None:
+        for i in range(len(self._layers) - 1, -1, -1):
+            d_out = self._layers[i].backward(d_out, input_gradient=i > 0)
+
+    def _apply_gradients(self) -> None:
+        params, grads, rows = [], [], []
+        for layer in self.trainable_layers:
+            sparse = getattr(layer, "sparse_rows", None)
+            for key, value in layer.params.items():
+                params.append(value)
+                grads.append(layer.grads[key])
+                rows.append(sparse if key == "embeddings" else None)
+        self.optimizer.apply(params, grads, rows=rows)
+        for layer in self.trainable_layers:
+            layer.apply_constraints()
+
+    def _loss_weights(
+        self, mask: np.ndarray | None, sample_weight: np.ndarray | None, y_pred: np.ndarray
+    ) -> np.ndarray | None:
+        """Sample weights for the loss; an output mask weights the valid steps (Keras 3)."""
+        if mask is None:
+            return sample_weight
+        mask = mask.astype(y_pred.dtype)
+        valid = mask.sum()
+        weights = mask * (mask.size / valid) if valid > 0 else mask
+        if sample_weight is not None:
+            weights = weights * sample_weight.reshape((-1,) + (1,) * (weights.ndim - 1))
+        return weights
+
+    def _step(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        sample_weight: np.ndarray | None,
+        training: bool,
+    ) -> float:
+        y_pred, mask = self._forward(x, training=training)
+        weights = self._loss_weights(mask, sample_weight, y_pred)
+        # A diverging run shows inf/NaN in the logs (TerminateOnNaN stops it), as in Keras,
+        # rather than NumPy overflow warnings from deep inside the loss.
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._step_numbers(x, y, y_pred, weights, training)
+
+    def _step_numbers(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        y_pred: np.ndarray,
+        weights: np.ndarray | None,
+        training: bool,
+    ) -> float:
+        if training:
+            loss, d_pred = self.loss.value_and_gradient(y, y_pred, sample_weight=weights)
+            self._backward(d_pred)
+            self._apply_gradients()
+        else:
+            loss = float(self.loss(y, y_pred, sample_weight=weights))
+        loss += float(sum(self.losses))
+        for metric in self.compiled_metrics:
+            metric.update_state(y, y_pred, sample_weight=weights)
+        return loss
+
+    # ------------------------------------------------------------------ data
+    def _check_data(
+        self, x: Any, y: Any = None, sample_weight: Any = None
+    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+        x = _as_array("x", x)
+        if x.ndim < 2:
+            raise ShapeError(
+                f"{self.name}: x must have a batch axis and at least one more, e.g. "
+                f"(samples, time) token ids or (samples, time, features); got shape {x.shape}."
+            )
+        if y is not None:
+            y = _as_array("y", y)
+            if len(y) != len(x):
+                raise ShapeError(
+                    f"{self.name}: x and y must have the same number of samples; got "
+                    f"{len(x)} and {len(y)}."
+                )
+        if sample_weight is not None:
+            sample_weight = _as_array("sample_weight", sample_weight).astype(np.float64)
+            if sample_weight.shape != (len(x),):
+                raise ShapeError(
+                    f"{self.name}: sample_weight must have shape ({len(x)},); got "
+                    f"{sample_weight.shape}."
+                )
+        if np.issubdtype(x.dtype, np.floating) and not np.isfinite(x).all():
+            raise ArgumentError(f"{self.name}: x contains NaN or infinity; clean the data first.")
+        return x, y, sample_weight
+
+    def _class_weights(self, y: np.ndarray, class_weight: dict | None) -> np.ndarray | None:
+        if class_weight is None:
+            return None
+        if not isinstance(class_weight, dict):
+            raise ArgumentTypeError(
+                argument_message(self.name, "class_weight", "a dict {class: weight}", class_weight)
+            )
+        if y.ndim >= 2 and y.shape[-1] > 1:
+            classes = np.argmax(y, axis=-1)
+        else:
+            classes = np.rint(y.reshape(len(y), -1)[:, 0]).astype(np.int64)
+        if classes.ndim > 1:
+            raise ArgumentError(
+                f"{self.name}: class_weight needs one label per sample; use sample_weight "
+                "for sequence targets."
+            )
+        missing = sorted(set(np.unique(classes).tolist()) - set(class_weight))
+        if missing:
+            raise ArgumentError(f"{self.name}: class_weight has no weight for class(es) {missing}.")
+        return np.array([class_weight[c] for c in classes.tolist()], dtype=np.float64)
+
+    def _batches(self, count: int, batch_size: int, shuffle: bool) -> list[np.ndarray]:
+        order = self._shuffle_rng.permutation(count) if shuffle else np.arange(count)
+        return [order[i : i + batch_size] for i in range(0, count, batch_size)]
+
+    # ------------------------------------------------------------------ public loops
+    def fit(
+        self,
+        x: Any = None,
+        y: Any = None,
+        batch_size: int | None = None,
+        epochs: int = 1,
+        verbose: Any = "auto",
+        callbacks: Sequence[callbacks_module.Callback] | None = None,
+        validation_split: float = 0.0,
+        validation_data: Any = None,
+        shuffle: bool = True,
+        class_weight: dict | None = None,
+        sample_weight: Any = None,
+        initial_epoch: int = 0,
+    ) -> callbacks_module.History:
+        """Train for ``epochs`` epochs; returns a :class:`~rnnkit.callbacks.History`.
+
+        Arguments as in Keras. ``validation_split`` takes the last fraction of the data
+        (before shuffling); ``validation_data`` is ``(x, y)`` or ``(x, y, sample_weight)``.
+        Stateful models must use ``shuffle=False`` (sample i of batch k+1 continues
+        sample i of batch k).
+        """
+        self._check_compiled()
+        batch_size = (
+            32 if batch_size is None else check_positive_int(self.name, "batch_size", batch_size)
+        )
+        epochs = int(epochs)
+        x, y, sample_weight = self._check_data(x, y, sample_weight)
+        if y is None:
+            raise ArgumentError(f"{self.name}: fit() needs targets y.")
+        if not 0.0 <= float(validation_split) < 1.0:
+            raise ArgumentError(
+                argument_message(
+                    self.name, "validation_split", "a float in [0, 1)", validation_split
+                )
+            )
+        if validation_data is not None and validation_split:
+            raise ArgumentError(f"{self.name}: give validation_data or validation_split, not both.")
+        stateful = any(getattr(layer, "stateful", False) for layer in self._layers)
+        if stateful and shuffle:
+            raise ArgumentError(
+                f"{self.name}: the model has stateful layers; pass shuffle=False so that "
+                "sample i of each batch continues sample i of the previous batch."
+            )
+        weights = self._class_weights(y, class_weight)
+        if sample_weight is not None:
+            weights = sample_weight if weights is None else weights * sample_weight
+        val = None
+        if validation_split:
+            split = int(len(x) * (1.0 - validation_split))
+            if split == 0 or split == len(x):
+                raise ArgumentError(
+                    f"{self.name}: validation_split={validation_split} leaves no training or "
+                    f"no validation samples out of {len(x)}."
+                )
+            val = (x[split:], y[split:], None if weights is None else weights[split:])
+            x, y = x[:split], y[:split]
+            weights = None if weights is None else weights[:split]
+        elif validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+                raise ArgumentTypeError(
+                    argument_message(
+                        self.name,
+                        "validation_data",
+                        "a tuple (x, y) or (x, y, sample_weight)",
+                        validation_data,
+                    )
+                )
+            vx, vy, vw = self._check_data(*validation_data)
+            val = (vx, vy, vw)
+        if stateful and len(x) % batch_size:
+            raise ArgumentError(
+                f"{self.name}: stateful layers need the number of samples ({len(x)}) to be a "
+                f"multiple of batch_size ({batch_size})."
+            )
+        self._forward(x[:1] if not stateful else x[:batch_size], training=False)  # build
+        if stateful:
+            self.reset_states()
+
+        steps = -(-len(x) // batch_size)
+        history = callbacks_module.History()
+        callback_list = callbacks_module.CallbackList(
+            list(callbacks or []),
+            model=self,
+            history=history,
+            verbose=verbose,
+            epochs=epochs,
+            steps=steps,
+        )
+        self.stop_training = False
+        callback_list.on_train_begin()
+        for epoch in range(int(initial_epoch), epochs):
+            self._reset_metrics()
+            callback_list.on_epoch_begin(epoch)
+            loss_sum, seen = 0.0, 0
+            for step, index in enumerate(self._batches(len(x), batch_size, shuffle)):
+                callback_list.on_train_batch_begin(step)
+                loss = self._step(
+                    x[index], y[index], None if weights is None else weights[index], True
+                )
+                loss_sum += loss * len(index)
+                seen += len(index)
+                logs = {"loss": loss_sum / seen, **self._metric_results()}
+                callback_list.on_train_batch_end(step, logs)
+                if self.stop_training:
+                    break
+            epoch_logs = {"loss": loss_sum / max(seen, 1), **self._metric_results()}
+            if val is not None:
+                val_logs = self.evaluate(
+                    val[0],
+                    val[1],
+                    batch_size=batch_size,
+                    verbose=0,
+                    sample_weight=val[2],
+                    return_dict=True,
+                )
+                epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+            callback_list.on_epoch_end(epoch, epoch_logs)
+            if self.stop_training:
+                break
+        callback_list.on_train_end()
+        self.history = history
+        return history
+
+    def _reset_metrics(self) -> None:
+        for metric in self.compiled_metrics:
+            metric.reset_state()
+
+    def _metric_results(self) -> dict[str, float]:
+        return {metric.name: float(metric.result()) for metric in self.compiled_metrics}
+
+    def evaluate(
+        self,
+        x: Any = None,
+        y: Any = None,
+        batch_size: int | None = None,
+        verbose: Any = "auto",
+        sample_weight: Any = None,
+        return_dict: bool = False,
+        callbacks: Sequence[callbacks_module.Callback] | None = None,
+    ) -> Any:
+        """Loss (and metrics) on ``x, y``: a float, a list ``[loss, *metrics]``, or a dict."""
+        self._check_compiled()
+        batch_size = (
+            32 if batch_size is None else check_positive_int(self.name, "batch_size", batch_size)
+        )
+        x, y, sample_weight = self._check_data(x, y, sample_weight)
+        if y is None:
+            raise ArgumentError(f"{self.name}: evaluate() needs targets y.")
+        batches = self._batches(len(x), batch_size, False)
+        callback_list = callbacks_module.CallbackList(
+            list(callbacks or []),
+            model=self,
+            verbose=verbose,
+            epochs=1,
+            steps=len(batches),
+            mode="test",
+        )
+        self._reset_metrics()
+        callback_list.on_test_begin()
+        loss_sum, seen = 0.0, 0
+        for step, index in enumerate(batches):
+            callback_list.on_test_batch_begin(step)
+            loss = self._step(
+                x[index], y[index], None if sample_weight is None else sample_weight[index], False
+            )
+            loss_sum += loss * len(index)
+            seen += len(index)
+            callback_list.on_test_batch_end(
+                step, {"loss": loss_sum / seen, **self._metric_results()}
+            )
+        logs = {"loss": loss_sum / max(seen, 1), **self._metric_results()}
+        callback_list.on_test_end(logs)
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    def predict(
+        self,
+        x: Any,
+        batch_size: int | None = None,
+        verbose: Any = "auto",
+        callbacks: Sequence[callbacks_module.Callback] | None = None,
+    ) -> np.ndarray:
+        """Outputs for ``x``, computed in batches (no dropout)."""
+        batch_size = (
+            32 if batch_size is None else check_positive_int(self.name, "batch_size", batch_size)
+        )
+        x, _, _ = self._check_data(x)
+        batches = self._batches(len(x), batch_size, False)
+        callback_list = callbacks_module.CallbackList(
+            list(callbacks or []),
+            model=self,
+            verbose=verbose if verbose != "auto" else 0,
+            epochs=1,
+            steps=len(batches),
+            mode="predict",
+        )
+        callback_list.on_predict_begin()
+        outputs = []
+        for step, index in enumerate(batches):
+            callback_list.on_predict_batch_begin(step)
+            outputs.append(self._forward(x[index], training=False)[0])
+            callback_list.on_predict_batch_end(step, {})
+        callback_list.on_predict_end()
+        return np.concatenate(outputs, axis=0)
+
+    def __call__(self, x: Any, training: bool = False) -> np.ndarray:
+        """Run the model on one batch."""
+        x, _, _ = self._check_data(x)
+        return self._forward(x, training=training)[0]
+
+    def train_on_batch(
+        self,
+        x: Any,
+        y: Any,
+        sample_weight: Any = None,
+        class_weight: dict | None = None,
+        return_dict: bool = False,
+    ) -> Any:
+        """One gradient update on one batch; returns the loss (and metrics) of that batch."""
+        self._check_compiled()
+        x, y, sample_weight = self._check_data(x, y, sample_weight)
+        weights = self._class_weights(y, class_weight)
+        if sample_weight is not None:
+            weights = sample_weight if weights is None else weights * sample_weight
+        self._reset_metrics()
+        loss = self._step(x, y, weights, True)
+        return self._batch_result(loss, return_dict)
+
+    def test_on_batch(
+        self, x: Any, y: Any, sample_weight: Any = None, return_dict: bool = False
+    ) -> Any:
+        """Loss (and metrics) on one batch, without updating."""
+        self._check_compiled()
+        x, y, sample_weight = self._check_data(x, y, sample_weight)
+        self._reset_metrics()
+        loss = self._step(x, y, sample_weight, False)
+        return self._batch_result(loss, return_dict)
+
+    def predict_on_batch(self, x: Any) -> np.ndarray:
+        """Outputs for one batch."""
+        return self(x)
+
+    def _batch_result(self, loss: float, return_dict: bool) -> Any:
+        logs = {"loss": loss, **self._metric_results()}
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    # ------------------------------------------------------------------ config and files
+    def get_config(self) -> dict[str, Any]:
+        """Architecture: the layers' class names and configs."""
+        return {
+            "name": self.name,
+            "layers": [
+                {"class_name": type(layer).__name__, "config": layer.get_config()}
+                for layer in self._layers
+            ],
+            "build_input_shape": None if self._built_shape is None else list(self._built_shape),
+        }
+
+    def save(self, filepath: str, overwrite: bool = True) -> None:
+        """Save architecture, weights and optimizer state to one file (see :mod:`rnnkit.saving`)."""
+        from rnnkit import saving
+
+        saving.save_model(self, filepath, overwrite=overwrite)
+
+    def save_weights(self, filepath: str, overwrite: bool = True) -> None:
+        """Save the weights only."""
+        from rnnkit import saving
+
+        saving.save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath: str) -> None:
+        """Load weights saved by :meth:`save_weights` (or a full model file)."""
+        from rnnkit import saving
+
+        saving.load_weights(self, filepath)
+
+
+def load_model(filepath: str) -> Sequential:
+    """Load a model saved by :func:`rnnkit.save_model` / :meth:`Sequential.save`."""
+    from rnnkit import saving
+
+    return saving.load_model(filepath)

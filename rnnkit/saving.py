@@ -1,0 +1,258 @@
+"""Saving and loading models: one file with architecture, weights and optimizer state.
+
+The file is a ZIP archive in NumPy's ``.npz`` layout: ``rnnkit.json`` (the model
+config, the compile config, the optimizer's scalar state and the random-generator
+states, so that ``fit`` resumes exactly where it stopped) and one array per weight and
+optimizer slot. Every file is written to a temporary name in the same folder, flushed
+to disk and then renamed over the target, so a crash never leaves a half-written
+model or checkpoint behind.
+
+>>> import tempfile, os, numpy as np
+>>> from rnnkit.layers import Dense
+>>> from rnnkit.models import Sequential
+>>> model = Sequential([Dense(2, input_shape=(3,))])
+>>> path = os.path.join(tempfile.mkdtemp(), "model.rnnkit")
+>>> save_model(model, path)
+>>> np.array_equal(load_model(path).get_weights()[0], model.get_weights()[0])
+True
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+import zipfile
+from typing import Any
+
+import numpy as np
+
+from rnnkit import layers as layers_module
+from rnnkit import losses as losses_module
+from rnnkit import optimizers as optimizers_module
+from rnnkit.errors import ArgumentError, RnnkitError
+from rnnkit.layers.base import Layer
+from rnnkit.models import Sequential
+
+FORMAT = "rnnkit-model"
+VERSION = 1
+
+
+class FileFormatError(RnnkitError, ValueError):
+    """A file is not an rnnkit model / weights file, or it is damaged."""
+
+
+def _atomic_write(path: str, payload: dict[str, Any], overwrite: bool) -> None:
+    path = os.fspath(path)
+    if os.path.exists(path) and not overwrite:
+        raise ArgumentError(f"save: '{path}' exists; pass overwrite=True to replace it.")
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".rnnkit-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_STORED) as archive:
+                for name, value in payload.items():
+                    if isinstance(value, str):
+                        archive.writestr(name, value)
+                    else:
+                        buffer = io.BytesIO()
+                        np.save(buffer, np.asarray(value), allow_pickle=False)
+                        archive.writestr(name + ".npy", buffer.getvalue())
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def _read(path: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"load: no such file '{path}'.")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            meta = json.loads(archive.read("rnnkit.json"))
+            arrays = {
+                name[: -len(".npy")]: np.load(io.BytesIO(archive.read(name)), allow_pickle=False)
+                for name in archive.namelist()
+                if name.endswith(".npy")
+            }
+    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, ValueError) as error:
+        raise FileFormatError(
+            f"load: '{path}' is not an rnnkit model or weights file ({error})."
+        ) from error
+    if meta.get("format") != FORMAT:
+        raise FileFormatError(f"load: '{path}' is not an rnnkit model or weights file.")
+    if meta.get("version", 0) > VERSION:
+        raise FileFormatError(
+            f"load: '{path}' was written by a newer rnnkit (format {meta['version']}); upgrade."
+        )
+    return meta, arrays
+
+
+def _sublayers(layer: Layer, path: str = "") -> list[tuple[str, Layer]]:
+    """The layer and every layer it wraps, with attribute paths ("" for itself)."""
+    found = [(path, layer)]
+    for key, value in vars(layer).items():
+        if isinstance(value, Layer):
+            found.extend(_sublayers(value, f"{path}{key}."))
+    return found
+
+
+def _generators(layer: Layer) -> dict[str, np.random.Generator]:
+    """Every random generator a layer (and its wrapped layers) owns, by attribute path."""
+    return {
+        path + key: value
+        for path, sub in _sublayers(layer)
+        for key, value in vars(sub).items()
+        if isinstance(value, np.random.Generator)
+    }
+
+
+def _carried_states(layer: Layer) -> dict[str, np.ndarray]:
+    """The carried states of stateful (sub)layers, by ``path/index``."""
+    return {
+        f"{path}/{j}": state
+        for path, sub in _sublayers(layer)
+        if getattr(sub, "stateful", False) and getattr(sub, "states", None) is not None
+        for j, state in enumerate(sub.states)
+    }
+
+
+def _payload(model: Sequential, include_optimizer: bool) -> dict[str, Any]:
+    meta: dict[str, Any] = {"format": FORMAT, "version": VERSION, "model": model.get_config()}
+    payload: dict[str, Any] = {}
+    generators: dict[str, Any] = {"model": model._shuffle_rng.bit_generator.state}
+    for i, layer in enumerate(model.layers):
+        for name, value in layer.params.items():
+            payload[f"weights/{i}/{name}"] = value
+        for name, value in _carried_states(layer).items():
+            payload[f"states/{i}/{name}"] = value
+        for name, generator in _generators(layer).items():
+            generators[f"{i}/{name}"] = generator.bit_generator.state
+    meta["generators"] = generators
+    if include_optimizer and model.optimizer is not None:
+        state = model.optimizer.get_state()
+        scalars = {}
+        for key, value in state.items():
+            if isinstance(value, (list, tuple)):
+                for j, array in enumerate(value):
+                    payload[f"optimizer/{key}/{j}"] = array
+                scalars[key] = {"list": len(value)}
+            elif isinstance(value, np.ndarray):
+                payload[f"optimizer/{key}"] = value
+                scalars[key] = {"array": True}
+            else:
+                scalars[key] = {"value": value}
+        meta["compile"] = {
+            "optimizer": {
+                "class_name": type(model.optimizer).__name__,
+                "config": model.optimizer.get_config(),
+            },
+            "loss": {"class_name": type(model.loss).__name__, "config": model.loss.get_config()},
+            "metrics": [m if isinstance(m, str) else m.name for m in model._metric_identifiers],
+            "optimizer_state": scalars,
+        }
+    payload["rnnkit.json"] = json.dumps(meta, default=_json_default)
+    return payload
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"cannot serialize {type(value).__name__}")
+
+
+def save_model(model: Sequential, filepath: str, overwrite: bool = True) -> None:
+    """Write ``model`` (architecture, weights, optimizer state, RNG states) to ``filepath``."""
+    if not isinstance(model, Sequential):
+        raise ArgumentError(
+            f"save_model: expected an rnnkit Sequential model; got {type(model).__name__}."
+        )
+    model._check_built()
+    _atomic_write(filepath, _payload(model, include_optimizer=True), overwrite)
+
+
+def save_weights(model: Sequential, filepath: str, overwrite: bool = True) -> None:
+    """Write only the weights of ``model`` (and the config, to check compatibility)."""
+    model._check_built()
+    _atomic_write(filepath, _payload(model, include_optimizer=False), overwrite)
+
+
+def _restore_weights(
+    model: Sequential, meta: dict, arrays: dict[str, np.ndarray], path: str
+) -> None:
+    expected = [
+        (f"weights/{i}/{k}", w.shape)
+        for i, layer in enumerate(model.layers)
+        for k, w in layer.params.items()
+    ]
+    missing = [name for name, _ in expected if name not in arrays]
+    if missing or len(expected) != sum(1 for k in arrays if k.startswith("weights/")):
+        raise FileFormatError(
+            f"load: the weights in '{path}' do not match this model's layers "
+            f"(missing {missing[:3]}{'...' if len(missing) > 3 else ''})."
+        )
+    for i, layer in enumerate(model.layers):
+        layer.set_weights([arrays[f"weights/{i}/{k}"] for k in layer.params])
+        for path, sub in _sublayers(layer):
+            saved = []
+            while f"states/{i}/{path}/{len(saved)}" in arrays:
+                saved.append(arrays[f"states/{i}/{path}/{len(saved)}"])
+            if saved:
+                sub.reset_states(saved)
+    generators = meta.get("generators", {})
+    if "model" in generators:
+        model._shuffle_rng.bit_generator.state = generators["model"]
+    for i, layer in enumerate(model.layers):
+        for name, generator in _generators(layer).items():
+            if f"{i}/{name}" in generators:
+                generator.bit_generator.state = generators[f"{i}/{name}"]
+
+
+def _layer_from_config(entry: dict) -> Layer:
+    cls = getattr(layers_module, entry.get("class_name", ""), None)
+    if not (isinstance(cls, type) and issubclass(cls, Layer)):
+        raise FileFormatError(f"load: unknown layer class '{entry.get('class_name')}'.")
+    return cls.from_config(entry["config"])
+
+
+def load_model(filepath: str) -> Sequential:
+    """Read a model written by :func:`save_model`, compiled and ready to resume training."""
+    meta, arrays = _read(filepath)
+    config = meta["model"]
+    model = Sequential([_layer_from_config(e) for e in config["layers"]], name=config["name"])
+    if config.get("build_input_shape") is not None:
+        model.build(tuple(config["build_input_shape"]))
+    _restore_weights(model, meta, arrays, filepath)
+    compiled = meta.get("compile")
+    if compiled:
+        optimizer = optimizers_module.get(compiled["optimizer"])
+        loss = losses_module.get(compiled["loss"])
+        model.compile(optimizer=optimizer, loss=loss, metrics=compiled["metrics"])
+        state: dict[str, Any] = {}
+        for key, kind in compiled["optimizer_state"].items():
+            if "list" in kind:
+                state[key] = [arrays[f"optimizer/{key}/{j}"] for j in range(kind["list"])]
+            elif "array" in kind:
+                state[key] = arrays[f"optimizer/{key}"]
+            else:
+                state[key] = kind["value"]
+        model.optimizer.set_state(state)
+    return model
+
+
+def load_weights(model: Sequential, filepath: str) -> None:
+    """Load weights written by :func:`save_weights` or :func:`save_model` into ``model``."""
+    meta, arrays = _read(filepath)
+    if not model.built and meta["model"].get("build_input_shape") is not None:
+        model.build(tuple(meta["model"]["build_input_shape"]))
+    _restore_weights(model, meta, arrays, filepath)
