@@ -235,3 +235,25 @@ def test_regularizers(cell, reg, where, rng):
     layer = make_layer(cell, rng, return_state=True, **{f"{where}_regularizer": REGULARIZERS[reg]})
     check_gradients(layer, rng.normal(size=(BATCH, STEPS, FEATURES)), rng)
     assert sum(layer.losses) > 0
+
+
+@pytest.mark.parametrize("cell", ["simple_rnn", "lstm", "gru", "gru_reset_after"])
+@pytest.mark.parametrize(("units", "features", "batch"), [(1, 3, 2), (3, 1, 2), (1, 1, 1)])
+@pytest.mark.parametrize("dropout", [False, True])
+def test_size_one_dimensions(cell, units, features, batch, dropout, rng):
+    """One unit, one input feature, one sample: one-row BLAS operands (a past bug)."""
+    kwargs = {"return_sequences": True}
+    if cell == "gru_reset_after":
+        cell, kwargs["reset_after"] = "gru", True
+    if dropout:
+        kwargs.update(dropout=0.3, recurrent_dropout=0.3)
+    layer = CELLS[cell](units, dtype="float64", **kwargs)
+    layer.build((batch, STEPS, features))
+    layer.set_weights([rng.normal(0, 0.6, w.shape) for w in layer.get_weights()])
+    if dropout:
+        count = GATES[cell]
+        inp = (rng.random((count, batch, features)) > 0.3) / 0.7
+        rec = (rng.random((count, batch, units)) > 0.3) / 0.7
+        inp[:, 0, 0] = rec[:, 0, 0] = 1 / 0.7  # keep one entry, or a gradient is truly zero
+        layer._dropout_masks = lambda b, f: (inp, rec)
+    check_gradients(layer, rng.normal(size=(batch, STEPS, features)), rng)

@@ -92,13 +92,7 @@ def oracle(class_name, kwargs, params, grads):
     k = {**DEFAULTS[class_name], **kwargs}
     rate = k["learning_rate"]
     params = [p.astype(np.float64) for p in params]
-    zeros = [np.zeros_like(p) for p in params]
-    m, v, a, vh = (
-        [z.copy() for z in zeros],
-        [z.copy() for z in zeros],
-        [z.copy() for z in zeros],
-        [z.copy() for z in zeros],
-    )
+    m, v, a, vh = ([np.zeros_like(p) for p in params] for _ in range(4))
     acc = [np.full_like(p, k.get("initial_accumulator_value", 0.0)) for p in params]
     u_product = 1.0
     trajectory = []
@@ -797,8 +791,8 @@ def test_default_names_follow_keras():
         (
             lambda: opt.Adam(clipnorm=1.0, global_clipnorm=1.0),
             ArgumentError,
-            "Adam: set at most one of `clipnorm`, `clipvalue` and `global_clipnorm` (as in Keras 3);"
-            " got clipnorm=1.0, global_clipnorm=1.0.",
+            "Adam: set at most one of `clipnorm`, `clipvalue` and `global_clipnorm` "
+            "(as in Keras 3); got clipnorm=1.0, global_clipnorm=1.0.",
         ),
         (lambda: opt.SGD(clipvalue=1.0, clipnorm=2.0), ArgumentError, "SGD: set at most one of"),
         (
