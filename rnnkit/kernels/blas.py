@@ -36,8 +36,8 @@ _xxgemm = types.ExternalFunction(
         types.intp, types.intp, types.intp,
     ),
 )  # fmt: skip
-_N = ord("n")
-_T = ord("t")
+_N = 110  # 'n': no transpose
+_T = 116  # 't': transpose
 
 
 @njit(cache=True)
@@ -68,7 +68,7 @@ def gemm(a, b, c, trans_a, trans_b, beta):
     scalars = np.empty(2, c.dtype)
     scalars[0] = 1.0
     scalars[1] = beta
-    kind = ord("s") if size == 4 else ord("d")
+    kind = 115 if size == 4 else 100  # BLAS kind 's' (float32) or 'd' (float64)
     # Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T.
     _xxgemm(
         kind,

@@ -30,6 +30,7 @@ from numba import njit
 
 from rnnkit.kernels.activations import activate, derivative
 from rnnkit.kernels.blas import gemm
+from rnnkit.kernels.loops import add2, copy1, fill1, fill2, mul2
 
 
 @njit(cache=True, error_model="numpy")
@@ -87,7 +88,7 @@ def gru_forward(gates, U, bias, rmask, mask, act_code, rec_code, reset_after, ex
                 gemm(hm, U[:, hb], aux[t], False, False, 0.0)
         for b in range(batch):
             if has_mask and not mask[t, b]:
-                aux[t, b] = 0.0
+                fill1(aux[t, b], 0.0)
                 continue
             a = g_t[b]
             for j in range(three_n):
@@ -112,7 +113,7 @@ def gru_forward(gates, U, bias, rmask, mask, act_code, rec_code, reset_after, ex
         for b in range(batch):
             h_new = h_all[t + 1, b]
             if has_mask and not mask[t, b]:
-                h_new[:] = h_prev[b]
+                copy1(h_prev[b], h_new)
                 continue
             a = g_t[b]
             activate(act_code, a[2 * n :], exact)
@@ -168,17 +169,17 @@ def gru_backward(
     part = np.empty((batch, n), dt)
     zr = slice(0, 2 * n)
     hb = slice(2 * n, 3 * n)
-    d_bias[:, :] = 0.0
+    fill2(d_bias, 0.0)
     for t in range(steps - 1, -1, -1):
         if has_seq:
-            d_h += d_hs[t]
+            add2(d_h, d_hs[t])
         h_prev = h_all[t]
         for b in range(batch):
             da = d_a[t, b]
             dq = d_q[t, b]
             if has_mask and not mask[t, b]:
-                da[:] = 0.0
-                dq[:] = 0.0
+                fill1(da, 0.0)
+                fill1(dq, 0.0)
                 continue
             a = gates[t, b]
             derivative(rec_code, a[: 2 * n], d_gate[: 2 * n])
@@ -227,8 +228,8 @@ def gru_backward(
             else:
                 gemm(d_a[t, :, zr], U[:, zr], part, False, True, 0.0)
             if n_masks == 1:
-                part *= rmask[0]
-            d_prev += part
+                mul2(part, rmask[0])
+            add2(d_prev, part)
         else:
             for g in range(3 if reset_after else 2):
                 block = slice(g * n, (g + 1) * n)
@@ -242,4 +243,4 @@ def gru_backward(
                         d_prev[b, j] += part[b, j] * m[b, j]
         for b in range(batch):
             if not has_mask or mask[t, b]:
-                d_h[b] = d_prev[b]
+                copy1(d_prev[b], d_h[b])

@@ -23,6 +23,7 @@ from numba import njit
 
 from rnnkit.kernels.activations import activate, derivative
 from rnnkit.kernels.blas import gemm
+from rnnkit.kernels.loops import add2, copy1, fill1, mul2
 
 
 @njit(cache=True, error_model="numpy")
@@ -69,8 +70,8 @@ def lstm_forward(gates, U, bias, rmask, mask, act_code, rec_code, exact, h_all, 
                 gemm(hm, U[:, block], gates[t, :, block], False, False, 1.0)
         for b in range(batch):
             if has_mask and not mask[t, b]:
-                h_all[t + 1, b] = h_prev[b]
-                c_all[t + 1, b] = c_all[t, b]
+                copy1(h_prev[b], h_all[t + 1, b])
+                copy1(c_all[t, b], c_all[t + 1, b])
                 continue
             a = gates[t, b]
             for j in range(four_n):
@@ -118,14 +119,14 @@ def lstm_backward(
     part = np.empty((batch, n), dt)
     d_gate = np.empty(four_n, dt)
     d_act_c = np.empty(n, dt)
-    d_bias[:] = 0.0
+    fill1(d_bias, 0.0)
     for t in range(steps - 1, -1, -1):
         if has_seq:
-            d_h += d_hs[t]
+            add2(d_h, d_hs[t])
         for b in range(batch):
             da = d_a[t, b]
             if has_mask and not mask[t, b]:
-                da[:] = 0.0
+                fill1(da, 0.0)
                 continue
             a = gates[t, b]
             ac = act_c[t, b]
@@ -150,7 +151,7 @@ def lstm_backward(
         if n_masks <= 1:
             gemm(d_a[t], U, d_rec, False, True, 0.0)
             if n_masks == 1:
-                d_rec *= rmask[0]
+                mul2(d_rec, rmask[0])
         else:
             for g in range(4):
                 block = slice(g * n, (g + 1) * n)
@@ -166,4 +167,4 @@ def lstm_backward(
                             d_rec[b, j] += part[b, j] * m[b, j]
         for b in range(batch):
             if not has_mask or mask[t, b]:
-                d_h[b] = d_rec[b]
+                copy1(d_rec[b], d_h[b])

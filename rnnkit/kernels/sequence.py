@@ -8,6 +8,8 @@ turn the per-step states into the returned outputs and route output gradients ba
 
 from numba import njit
 
+from rnnkit.kernels.loops import copy1, fill1
+
 
 @njit(cache=True, error_model="numpy")
 def masked_outputs(h_all, mask, zero_output, out):
@@ -17,12 +19,12 @@ def masked_outputs(h_all, mask, zero_output, out):
         valid_seen = False
         for t in range(steps):
             if mask[t, b]:
-                out[t, b] = h_all[t + 1, b]
+                copy1(h_all[t + 1, b], out[t, b])
                 valid_seen = True
             elif zero_output or not valid_seen:
-                out[t, b] = 0.0
+                fill1(out[t, b], 0.0)
             else:
-                out[t, b] = out[t - 1, b]
+                copy1(out[t - 1, b], out[t, b])
 
 
 @njit(cache=True, error_model="numpy")

@@ -16,6 +16,7 @@ from numba import njit
 
 from rnnkit.kernels.activations import activate, derivative
 from rnnkit.kernels.blas import gemm
+from rnnkit.kernels.loops import add2, copy1, fill1
 
 
 @njit(cache=True, error_model="numpy")
@@ -48,7 +49,7 @@ def simple_rnn_forward(z, U, bias, rmask, mask, act_code, exact, h_all):
         for b in range(batch):
             h_new = h_all[t + 1, b]
             if has_mask and not mask[t, b]:
-                h_new[:] = h_prev[b]
+                copy1(h_prev[b], h_new)
                 continue
             for j in range(n):
                 h_new[j] = z[t, b, j] + bias[j]
@@ -75,14 +76,14 @@ def simple_rnn_backward(h_all, U, rmask, mask, act_code, d_hs, d_h, d_a, d_bias)
     has_mask = mask.shape[0] > 0
     has_seq = d_hs.shape[0] > 0
     d_rec = np.empty((batch, n), d_a.dtype)
-    d_bias[:] = 0.0
+    fill1(d_bias, 0.0)
     for t in range(steps - 1, -1, -1):
         if has_seq:
-            d_h += d_hs[t]
+            add2(d_h, d_hs[t])
         for b in range(batch):
             da = d_a[t, b]
             if has_mask and not mask[t, b]:
-                da[:] = 0.0
+                fill1(da, 0.0)
                 continue
             derivative(act_code, h_all[t + 1, b], da)
             for j in range(n):
