@@ -29,12 +29,16 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/bench_recurrent.py
+	$(BIN)/python benchmarks/compile_time.py
 
-# Regenerate tests/fixtures/keras/*.npz with real Keras 3 (the `keras` extra); the tests never need it.
+# Regenerate the fixtures in tests/fixtures with real Keras 3 (the `keras` extra); the tests
+# never need Keras.
 fixtures:
 	$(PYTHON) -m venv .venv-ref
 	.venv-ref/bin/python -m pip install --quiet -e '.[keras]'
 	KERAS_BACKEND=torch .venv-ref/bin/python scripts/make_keras_fixtures.py
+	KERAS_BACKEND=torch .venv-ref/bin/python scripts/make_optimizer_fixtures.py
+	KERAS_BACKEND=torch .venv-ref/bin/python scripts/make_loss_metric_fixtures.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -250,6 +250,17 @@ class CallbackList:
         return dispatch
 
 
+def _base_learning_rate(owner: str, optimizer: Any) -> float:
+    """The optimizer's configured rate (before legacy ``decay``), which callbacks replace."""
+    rate = optimizer.learning_rate
+    if not isinstance(rate, (float, int, np.floating)):
+        raise ArgumentError(
+            f"{owner}: the optimizer's learning rate is a schedule ({type(rate).__name__}); "
+            "this callback sets a fixed rate. Use one or the other."
+        )
+    return float(rate)
+
+
 def _monitor_mode(owner: str, monitor: str, mode: str) -> Callable[[float, float], bool]:
     """``improved(current, best)`` for ``mode`` ('auto' picks max for accuracy-like names)."""
     if mode not in ("auto", "min", "max"):
@@ -474,7 +485,7 @@ class ReduceLROnPlateau(Callback):
         elif self.cooldown_counter <= 0:
             self.wait += 1
             if self.wait >= self.patience:
-                old = float(optimizer.current_learning_rate)
+                old = _base_learning_rate("ReduceLROnPlateau", optimizer)
                 if old > self.min_lr:
                     new = max(old * self.factor, self.min_lr)
                     optimizer.learning_rate = new
@@ -502,8 +513,9 @@ class LearningRateScheduler(Callback):
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         """Apply the schedule."""
         optimizer = self.model.optimizer
+        current = _base_learning_rate("LearningRateScheduler", optimizer)
         try:
-            lr = self.schedule(epoch, float(optimizer.current_learning_rate))
+            lr = self.schedule(epoch, current)
         except TypeError:
             lr = self.schedule(epoch)
         if not isinstance(lr, (float, int, np.floating)) or not math.isfinite(float(lr)):

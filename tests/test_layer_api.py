@@ -217,17 +217,32 @@ def test_stateful_batch_size_is_fixed():
 
 
 PACKAGE = pathlib.Path(rnnkit.__file__).parent
-# Imports point one way: a module may import only modules at or below its own level.
+# Imports point one way: a module may import only modules at or below its own level
+# (the package layout in the README, top to bottom).
 LEVELS = {
+    "rnnkit.cli": 6,
+    "rnnkit.__main__": 7,
+    "rnnkit.saving": 5,
+    "rnnkit.models": 4,
+    "rnnkit.callbacks": 4,
+    "rnnkit.datasets": 4,
     "rnnkit.layers": 3,
     "rnnkit.kernels": 2,
+    "rnnkit.optimizers": 1,
+    "rnnkit.losses": 1,
+    "rnnkit.metrics": 1,
     "rnnkit.initializers": 1,
     "rnnkit.regularizers": 1,
     "rnnkit.constraints": 1,
     "rnnkit.activations": 1,
-    "rnnkit.validation": 1,
+    "rnnkit.data": 1,
+    "rnnkit.preprocessing": 1,
+    "rnnkit.utils": 1,
+    "rnnkit.validation": 0.5,
     "rnnkit.errors": 0,
 }
+# Keras spells saving as model methods (model.save); those call up into saving lazily.
+ALLOWED_UPWARD = {("rnnkit.models", "rnnkit.saving")}
 
 
 def level(module):
@@ -242,8 +257,9 @@ def test_imports_point_down():
         module = "rnnkit." + ".".join(path.relative_to(PACKAGE).with_suffix("").parts)
         module = module.removesuffix(".__init__")
         own = level(module)
-        if own is None:
+        if module == "rnnkit":
             continue
+        assert own is not None, f"{module} has no place in LEVELS: add it there"
         for node in ast.walk(ast.parse(path.read_text())):
             targets = []
             if isinstance(node, ast.ImportFrom) and node.module:
@@ -252,6 +268,8 @@ def test_imports_point_down():
                 targets = [a.name for a in node.names]
             for target in targets:
                 other = level(target)
+                if (module, target) in ALLOWED_UPWARD:
+                    continue
                 assert other is None or other <= own, f"{module} imports {target} (upward)"
             for target in targets:
                 assert target.split(".")[0] not in {"torch", "keras", "tensorflow", "jax"}, (
