@@ -222,6 +222,7 @@ PACKAGE = pathlib.Path(rnnkit.__file__).parent
 LEVELS = {
     "rnnkit.cli": 6,
     "rnnkit.__main__": 7,
+    "rnnkit.recipes": 5,
     "rnnkit.saving": 5,
     "rnnkit.models": 4,
     "rnnkit.callbacks": 4,
