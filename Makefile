@@ -20,11 +20,11 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 test: $(STAMP)
-	$(BIN)/ruff check rnnkit tests benchmarks scripts
+	$(BIN)/ruff check rnnkit tests benchmarks scripts examples
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check rnnkit tests benchmarks scripts
+	$(BIN)/ruff check rnnkit tests benchmarks scripts examples
 
 # IMDB sentiment end to end with the default recipe (rnnkit/recipes.py): reads the archive
 # from RNNKIT_DATA_DIR (else the cache folder, else downloads it), trains, evaluates on all

@@ -112,6 +112,18 @@ def _parser() -> argparse.ArgumentParser:
     model.add_argument("--embedding-dim", type=_positive_int, default=d.embedding_dim)
     model.add_argument("--dropout", type=_fraction(True), default=d.dropout)
     model.add_argument("--recurrent-dropout", type=_fraction(True), default=d.recurrent_dropout)
+    model.add_argument(
+        "--spatial-dropout",
+        type=_fraction(True),
+        default=d.spatial_dropout,
+        help="SpatialDropout1D rate after the embedding (0: none)",
+    )
+    model.add_argument(
+        "--pooling",
+        choices=["max", "last"],
+        default=d.pooling,
+        help="max over the last recurrent layer's outputs, or its last output",
+    )
     run = train.add_argument_group("data and training")
     run.add_argument(
         "--num-words", type=_positive_int, default=d.num_words, help="vocabulary size (ids)"

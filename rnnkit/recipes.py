@@ -61,7 +61,16 @@ from rnnkit.data import imdb as imdb_source
 from rnnkit.data.text import pad_sequences
 from rnnkit.datasets import imdb
 from rnnkit.errors import ArgumentError, RnnkitError
-from rnnkit.layers import GRU, LSTM, Bidirectional, Dense, Embedding, SimpleRNN
+from rnnkit.layers import (
+    GRU,
+    LSTM,
+    Bidirectional,
+    Dense,
+    Embedding,
+    GlobalMaxPooling1D,
+    SimpleRNN,
+    SpatialDropout1D,
+)
 from rnnkit.models import Sequential, load_model
 from rnnkit.utils import set_random_seed
 from rnnkit.validation import check_choice, check_positive_int, check_rate
@@ -93,6 +102,11 @@ class IMDBConfig:
         embedding_dim: Size of the word vectors.
         dropout: Input dropout of each recurrent layer (one mask per sequence).
         recurrent_dropout: Dropout on the recurrent state of each recurrent layer.
+        spatial_dropout: Rate of a ``SpatialDropout1D`` after the embedding (whole word-vector
+            channels dropped per review); 0 for none.
+        pooling: ``"max"``: the last recurrent layer returns its whole (masked) output
+            sequence and ``GlobalMaxPooling1D`` takes the largest value of each feature over
+            the valid steps; ``"last"``: its last output.
         num_words: Vocabulary size, padding, start and out-of-vocabulary ids included
             (words of rank >= ``num_words - 3`` become out-of-vocabulary).
         maxlen: Length every review is padded or truncated to (at the front).
@@ -112,6 +126,8 @@ class IMDBConfig:
     embedding_dim: int = 128
     dropout: float = 0.2
     recurrent_dropout: float = 0.0
+    spatial_dropout: float = 0.2
+    pooling: str = "max"
     num_words: int = 20000
     maxlen: int = 400
     epochs: int = 4
@@ -134,6 +150,8 @@ class IMDBConfig:
             )
         check_rate(owner, "dropout", self.dropout)
         check_rate(owner, "recurrent_dropout", self.recurrent_dropout)
+        check_rate(owner, "spatial_dropout", self.spatial_dropout)
+        check_choice(owner, "pooling", self.pooling, ("max", "last"))
         if not 0.0 < self.validation_split < 1.0:
             raise ArgumentError(
                 f"{owner}: `validation_split` must be in (0, 1); got {self.validation_split}."
@@ -151,7 +169,7 @@ def build_imdb_model(config: IMDBConfig) -> Sequential:
 
     >>> config = IMDBConfig(num_words=100, maxlen=10, units=4, embedding_dim=3)
     >>> [type(layer).__name__ for layer in build_imdb_model(config).layers]
-    ['Embedding', 'Bidirectional', 'Dense']
+    ['Embedding', 'SpatialDropout1D', 'Bidirectional', 'GlobalMaxPooling1D', 'Dense']
     """
     model = Sequential(name=f"imdb_{config.cell}")
     model.add(
@@ -159,9 +177,11 @@ def build_imdb_model(config: IMDBConfig) -> Sequential:
             config.num_words, config.embedding_dim, mask_zero=True, input_shape=(config.maxlen,)
         )
     )
+    if config.spatial_dropout:
+        model.add(SpatialDropout1D(config.spatial_dropout))
     for i in range(config.layers):
         options: dict[str, Any] = {
-            "return_sequences": i < config.layers - 1,
+            "return_sequences": i < config.layers - 1 or config.pooling == "max",
             "dropout": config.dropout,
             "recurrent_dropout": config.recurrent_dropout,
         }
@@ -171,6 +191,8 @@ def build_imdb_model(config: IMDBConfig) -> Sequential:
             options["reset_after"] = True
         layer = CELLS[config.cell](config.units, **options)
         model.add(Bidirectional(layer) if config.bidirectional else layer)
+    if config.pooling == "max":
+        model.add(GlobalMaxPooling1D())
     model.add(Dense(1, activation="sigmoid"))
     return model
 

@@ -156,16 +156,30 @@ def test_recipe_validation():
         recipes.IMDBConfig(cell="transformer")
     with pytest.raises(ValueError, match="num_words"):
         recipes.IMDBConfig(num_words=3)
+    with pytest.raises(ValueError, match="pooling"):
+        recipes.IMDBConfig(pooling="mean")
     model = recipes.build_imdb_model(
         recipes.IMDBConfig(cell="lstm", layers=2, bidirectional=True, units=2, num_words=10)
     )
     assert [type(layer).__name__ for layer in model.layers] == [
         "Embedding",
+        "SpatialDropout1D",
         "Bidirectional",
         "Bidirectional",
+        "GlobalMaxPooling1D",
         "Dense",
     ]
     assert model.layers[0].mask_zero
+    assert model.layers[3].forward_layer.return_sequences  # pooled over the whole sequence
+    model = recipes.build_imdb_model(
+        recipes.IMDBConfig(units=2, num_words=10, pooling="last", spatial_dropout=0.0)
+    )
+    assert [type(layer).__name__ for layer in model.layers] == [
+        "Embedding",
+        "Bidirectional",
+        "Dense",
+    ]
+    assert not model.layers[1].forward_layer.return_sequences
 
 
 def test_python_dash_m_rnnkit():
