@@ -13,18 +13,18 @@ the test set: :class:`~rnnkit.callbacks.EarlyStopping` on ``val_accuracy`` with
 epoch. Then all 25,000 test reviews are classified once.
 
 The default recipe (:class:`IMDBConfig`): 20,000 words; the last 400 tokens of each
-review; a 128-d embedding; one ``Bidirectional(GRU(64))`` with
-``recurrent_activation="sigmoid"`` and ``reset_after=True`` (the Keras 3 / cuDNN variant)
-and input dropout 0.2; Adam at 1e-3, batch 64; at most 4 epochs, stopping after one epoch
-without a better validation accuracy. Why: 400 tokens hold the whole of 87% of the
-reviews (the median is 175 tokens, the mean 235), and truncating at the front keeps
-their conclusions; reading both ways gives the opening of a long review as much weight as
-its end; a GRU has three gates to an LSTM's four, so at equal width it costs about 3/4 of
-the time. Measured per training step on the project's 2-core machine, an epoch takes
-about 1.5 to 2 minutes and the 25,000 test reviews under a minute, so the whole run fits
-in 20 minutes with room to spare. Most of the accuracy comes in the first two or three
-epochs; later ones overfit the 2.5 million embedding weights, which the early stopping
-on the validation split catches.
+review; a 128-d embedding followed by ``SpatialDropout1D(0.2)``; one
+``Bidirectional(GRU(64, return_sequences=True))`` with ``recurrent_activation="sigmoid"``,
+``reset_after=True`` (the Keras 3 / cuDNN variant) and input dropout 0.2; a mask-aware
+``GlobalMaxPooling1D`` over its outputs; Adam at 1e-3, batch 64; at most 4 epochs,
+stopping after one epoch without a better validation accuracy. Why: 400 tokens hold the
+whole of 87% of the reviews (the median is 175 tokens, the mean 235), and truncating at
+the front keeps their conclusions; reading both ways and max-pooling over every step lets
+a telling phrase anywhere in a long review count, where the last output alone must carry
+it to the end; spatial dropout and early stopping hold back the overfitting of the 2.5
+million embedding weights (the same model without them, reading only the last output,
+reached 0.8695 and overfit after one epoch). A GRU has three gates to an LSTM's four, so
+at equal width it costs about 3/4 of the time.
 
 Files written into ``out`` by :func:`train_imdb`:
 

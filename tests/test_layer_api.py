@@ -289,3 +289,18 @@ def test_backward_without_input_gradient(cls):
     assert layer.backward(np.ones_like(out), input_gradient=False) is None
     for a, b in zip(full, layer.get_gradients(), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_default_names_follow_keras():
+    from rnnkit.layers import Conv1D, GlobalMaxPooling1D, SpatialDropout1D
+
+    for cls, args, expected in [
+        (SimpleRNN, (2,), "simple_rnn"),
+        (LSTM, (2,), "lstm"),
+        (GRU, (2,), "gru"),
+        (SpatialDropout1D, (0.1,), "spatial_dropout1d"),
+        (GlobalMaxPooling1D, (), "global_max_pooling1d"),
+        (Conv1D, (2, 3), "conv1d"),
+    ]:
+        name = cls(*args).name
+        assert name == expected or name.startswith(expected + "_"), name

@@ -75,7 +75,7 @@ class Layer:
         owner = type(self).__name__
         if name is None:
             base = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", owner)
-            base = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", base).lower()
+            base = re.sub(r"([a-z])([A-Z])", r"\1_\2", base).lower()
             count = Layer._counters.get(base, 0)
             Layer._counters[base] = count + 1
             name = base if count == 0 else f"{base}_{count}"
