@@ -516,6 +516,19 @@ _KERAS_ONLY_KEYS: dict[str, Any] = {
 }
 
 
+def _update_moments(
+    grad: np.ndarray, m: np.ndarray, v: np.ndarray, beta_1: float, beta_2: float, tmp: np.ndarray
+) -> None:
+    """Adam's moments in place: ``m = b1 m + (1 - b1) g``, ``v = b2 v + (1 - b2) g^2``."""
+    dtype = m.dtype.type
+    m *= dtype(beta_1)
+    m += np.multiply(grad, dtype(1.0 - beta_1), out=tmp)
+    v *= dtype(beta_2)
+    np.multiply(grad, grad, out=tmp)
+    tmp *= dtype(1.0 - beta_2)
+    v += tmp
+
+
 class Optimizer:
     """Base class: clipping, weight decay, learning rate, state and the ``apply`` loop.
 
@@ -1323,14 +1336,8 @@ class Adam(Optimizer):
     ) -> None:
         dtype = param.dtype.type
         tmp, den = self._buffer(1, param), self._buffer(2, param)
-        m = slot["momentum"]
-        v = slot["velocity"]
-        m *= dtype(self.beta_1)
-        m += np.multiply(grad, dtype(1.0 - self.beta_1), out=tmp)
-        v *= dtype(self.beta_2)
-        np.multiply(grad, grad, out=tmp)
-        tmp *= dtype(1.0 - self.beta_2)
-        v += tmp
+        m, v = slot["momentum"], slot["velocity"]
+        _update_moments(grad, m, v, self.beta_1, self.beta_2, tmp)
         if self.amsgrad:
             v = np.maximum(slot["velocity_hat"], v, out=slot["velocity_hat"])
         np.sqrt(v, out=den)
@@ -1575,14 +1582,8 @@ class Nadam(Optimizer):
     ) -> None:
         dtype = param.dtype.type
         tmp, other = self._buffer(1, param), self._buffer(2, param)
-        m = slot["momentum"]
-        v = slot["velocity"]
-        m *= dtype(self.beta_1)
-        m += np.multiply(grad, dtype(1.0 - self.beta_1), out=tmp)
-        v *= dtype(self.beta_2)
-        np.multiply(grad, grad, out=tmp)
-        tmp *= dtype(1.0 - self.beta_2)
-        v += tmp
+        m, v = slot["momentum"], slot["velocity"]
+        _update_moments(grad, m, v, self.beta_1, self.beta_2, tmp)
         m_hat = np.multiply(m, s["u_next"], out=tmp)
         m_hat /= s["m_denominator"]
         np.multiply(grad, s["g_factor"], out=other)

@@ -232,6 +232,30 @@ class Layer:
             config["batch_input_shape"] = list(self.batch_input_shape)
         return config
 
+    def _config_of(self, *names: str) -> dict[str, Any]:
+        """Config form of the named attributes.
+
+        Initializers, regularizers and constraints (by their ``*_initializer`` /
+        ``*_regularizer`` / ``*_constraint`` names) become config dicts, activations their
+        names; anything else is taken as it is.
+        """
+        modules = {
+            "_initializer": initializers_module,
+            "_regularizer": regularizers_module,
+            "_constraint": constraints_module,
+        }
+        config = {}
+        for name in names:
+            value = getattr(self, name)
+            module = next((m for suffix, m in modules.items() if name.endswith(suffix)), None)
+            if module is not None:
+                config[name] = serialize_object(value, module)
+            elif name.endswith("activation"):
+                config[name] = value.name
+            else:
+                config[name] = value
+        return config
+
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Layer:
         """Create a layer from :meth:`get_config` output."""

@@ -21,12 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from rnnkit import constraints as constraints_module
-from rnnkit import initializers as initializers_module
-from rnnkit import regularizers as regularizers_module
 from rnnkit.errors import ArgumentError, ShapeError, argument_message
 from rnnkit.kernels.blas import matmul
-from rnnkit.layers.base import Layer, serialize_object
+from rnnkit.layers.base import Layer
 from rnnkit.layers.core import (
     activation_backward,
     apply_activation,
@@ -327,15 +324,17 @@ class Conv1D(_Temporal):
             data_format=self.data_format,
             dilation_rate=[self.dilation_rate],
             groups=self.groups,
-            activation=self.activation.name,
-            use_bias=self.use_bias,
-            kernel_initializer=serialize_object(self.kernel_initializer, initializers_module),
-            bias_initializer=serialize_object(self.bias_initializer, initializers_module),
-            kernel_regularizer=serialize_object(self.kernel_regularizer, regularizers_module),
-            bias_regularizer=serialize_object(self.bias_regularizer, regularizers_module),
-            activity_regularizer=serialize_object(self.activity_regularizer, regularizers_module),
-            kernel_constraint=serialize_object(self.kernel_constraint, constraints_module),
-            bias_constraint=serialize_object(self.bias_constraint, constraints_module),
+            **self._config_of(
+                "activation",
+                "use_bias",
+                "kernel_initializer",
+                "bias_initializer",
+                "kernel_regularizer",
+                "bias_regularizer",
+                "activity_regularizer",
+                "kernel_constraint",
+                "bias_constraint",
+            ),
         )
         return config
 

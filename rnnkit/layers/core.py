@@ -384,15 +384,17 @@ class Dense(Layer):
         config = super().get_config()
         config.update(
             units=self.units,
-            activation=self.activation.name,
-            use_bias=self.use_bias,
-            kernel_initializer=serialize_object(self.kernel_initializer, initializers_module),
-            bias_initializer=serialize_object(self.bias_initializer, initializers_module),
-            kernel_regularizer=serialize_object(self.kernel_regularizer, regularizers_module),
-            bias_regularizer=serialize_object(self.bias_regularizer, regularizers_module),
-            activity_regularizer=serialize_object(self.activity_regularizer, regularizers_module),
-            kernel_constraint=serialize_object(self.kernel_constraint, constraints_module),
-            bias_constraint=serialize_object(self.bias_constraint, constraints_module),
+            **self._config_of(
+                "activation",
+                "use_bias",
+                "kernel_initializer",
+                "bias_initializer",
+                "kernel_regularizer",
+                "bias_regularizer",
+                "activity_regularizer",
+                "kernel_constraint",
+                "bias_constraint",
+            ),
         )
         return config
 

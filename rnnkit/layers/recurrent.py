@@ -32,7 +32,7 @@ from rnnkit.errors import (
     describe,
 )
 from rnnkit.kernels.blas import matmul
-from rnnkit.layers.base import Layer, serialize_object
+from rnnkit.layers.base import Layer
 from rnnkit.validation import check_bool, check_choice, check_positive_int, check_rate, check_seed
 
 _NO_MASK = np.zeros((0, 0), dtype=np.bool_)
@@ -624,28 +624,30 @@ class RNNBase(Layer):
         """Constructor arguments, serializable as JSON."""
         config = super().get_config()
         config.update(
-            units=self.units,
-            activation=self.activation.name,
-            use_bias=self.use_bias,
-            kernel_initializer=serialize_object(self.kernel_initializer, initializers_module),
-            recurrent_initializer=serialize_object(self.recurrent_initializer, initializers_module),
-            bias_initializer=serialize_object(self.bias_initializer, initializers_module),
-            kernel_regularizer=serialize_object(self.kernel_regularizer, regularizers_module),
-            recurrent_regularizer=serialize_object(self.recurrent_regularizer, regularizers_module),
-            bias_regularizer=serialize_object(self.bias_regularizer, regularizers_module),
-            activity_regularizer=serialize_object(self.activity_regularizer, regularizers_module),
-            kernel_constraint=serialize_object(self.kernel_constraint, constraints_module),
-            recurrent_constraint=serialize_object(self.recurrent_constraint, constraints_module),
-            bias_constraint=serialize_object(self.bias_constraint, constraints_module),
-            dropout=self.dropout,
-            recurrent_dropout=self.recurrent_dropout,
-            seed=self.seed,
-            return_sequences=self.return_sequences,
-            return_state=self.return_state,
-            go_backwards=self.go_backwards,
-            stateful=self.stateful,
-            unroll=self.unroll,
-            zero_output_for_mask=self.zero_output_for_mask,
+            self._config_of(
+                "units",
+                "activation",
+                "use_bias",
+                "kernel_initializer",
+                "recurrent_initializer",
+                "bias_initializer",
+                "kernel_regularizer",
+                "recurrent_regularizer",
+                "bias_regularizer",
+                "activity_regularizer",
+                "kernel_constraint",
+                "recurrent_constraint",
+                "bias_constraint",
+                "dropout",
+                "recurrent_dropout",
+                "seed",
+                "return_sequences",
+                "return_state",
+                "go_backwards",
+                "stateful",
+                "unroll",
+                "zero_output_for_mask",
+            )
         )
         return config
 
@@ -721,10 +723,6 @@ class SimpleRNN(RNNBase):
         if self.use_bias:
             self.grads["bias"][...] = d_bias
         return d_a, [d_h]
-
-    def get_config(self) -> dict[str, Any]:
-        """Constructor arguments, serializable as JSON."""
-        return super().get_config()
 
 
 class LSTM(RNNBase):
