@@ -1,4 +1,4 @@
-# Everything a fresh clone needs: `make test` and (once the IMDB task lands) `make demo`.
+# Everything a fresh clone needs: `make demo` (set up, train and test on IMDB) and `make test`.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
