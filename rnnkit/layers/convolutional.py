@@ -32,13 +32,10 @@ from rnnkit.layers.core import (
     check_time_mask,
     check_training,
     float_input,
-    get_activation,
-    get_constraint,
-    get_initializer,
-    get_regularizer,
     layer_kwargs,
     output_gradient,
     require_cache,
+    set_kernel_options,
 )
 from rnnkit.validation import check_bool, check_choice, check_positive_int
 
@@ -197,17 +194,19 @@ class Conv1D(_Temporal):
                                  groups)
             )  # fmt: skip
         self.groups = 1
-        self.activation = get_activation(activation, owner)
-        self.use_bias = check_bool(owner, "use_bias", use_bias)
-        self.kernel_initializer = get_initializer(owner, "kernel_initializer", kernel_initializer)
-        self.bias_initializer = get_initializer(owner, "bias_initializer", bias_initializer)
-        self.kernel_regularizer = get_regularizer(owner, "kernel_regularizer", kernel_regularizer)
-        self.bias_regularizer = get_regularizer(owner, "bias_regularizer", bias_regularizer)
-        self.activity_regularizer = get_regularizer(
-            owner, "activity_regularizer", activity_regularizer
+        set_kernel_options(
+            self,
+            owner,
+            activation=activation,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            kernel_constraint=kernel_constraint,
+            bias_constraint=bias_constraint,
         )
-        self.kernel_constraint = get_constraint(owner, "kernel_constraint", kernel_constraint)
-        self.bias_constraint = get_constraint(owner, "bias_constraint", bias_constraint)
         self.input_channels: int | None = None
 
     def build(self, input_shape: Sequence[int | None]) -> None:

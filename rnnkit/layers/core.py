@@ -240,6 +240,23 @@ def _new_rng(seed: int | None) -> np.random.Generator:
 
 
 # ------------------------------------------------------------------------- Dense
+def set_kernel_options(layer: Layer, owner: str, **options: Any) -> None:
+    """Check and set the options of a layer with a kernel and a bias (Dense, Conv1D).
+
+    Sets ``activation``, ``use_bias`` and the ``kernel_*`` / ``bias_*`` initializers,
+    regularizers and constraints, plus ``activity_regularizer``, from ``options``.
+    """
+    layer.activation = get_activation(options.pop("activation"), owner)
+    layer.use_bias = check_bool(owner, "use_bias", options.pop("use_bias"))
+    for name, value in options.items():
+        if name.endswith("_initializer"):
+            setattr(layer, name, get_initializer(owner, name, value))
+        elif name.endswith("_regularizer"):
+            setattr(layer, name, get_regularizer(owner, name, value))
+        else:
+            setattr(layer, name, get_constraint(owner, name, value))
+
+
 class Dense(Layer):
     """Densely connected layer: ``output = activation(inputs @ kernel + bias)``.
 
@@ -292,17 +309,19 @@ class Dense(Layer):
         owner = type(self).__name__
         super().__init__(**layer_kwargs(owner, kwargs, input_dim=True))
         self.units = check_positive_int(owner, "units", units)
-        self.activation = get_activation(activation, owner)
-        self.use_bias = check_bool(owner, "use_bias", use_bias)
-        self.kernel_initializer = get_initializer(owner, "kernel_initializer", kernel_initializer)
-        self.bias_initializer = get_initializer(owner, "bias_initializer", bias_initializer)
-        self.kernel_regularizer = get_regularizer(owner, "kernel_regularizer", kernel_regularizer)
-        self.bias_regularizer = get_regularizer(owner, "bias_regularizer", bias_regularizer)
-        self.activity_regularizer = get_regularizer(
-            owner, "activity_regularizer", activity_regularizer
+        set_kernel_options(
+            self,
+            owner,
+            activation=activation,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            kernel_constraint=kernel_constraint,
+            bias_constraint=bias_constraint,
         )
-        self.kernel_constraint = get_constraint(owner, "kernel_constraint", kernel_constraint)
-        self.bias_constraint = get_constraint(owner, "bias_constraint", bias_constraint)
         self.input_dim: int | None = None
 
     def build(self, input_shape: Sequence[int | None]) -> None:
