@@ -56,6 +56,7 @@ _P0, _P1, _P2, _P3, _P4, _P5, _P6 = (_F(c) for c in _P)
 _Q0, _Q1, _Q2, _Q3, _Q4, _Q5, _Q6 = (_F(c) for c in _Q)
 _CLAMP = _F(9.0)  # tanh(9) rounds to 1 in float32
 _HALF = _F(0.5)
+_ONE = _F(1.0)
 
 
 @njit(cache=True, inline="always", error_model="numpy")
@@ -65,7 +66,8 @@ def fast_tanh(x):
     t = x * x
     p = ((((((_P6 * t + _P5) * t + _P4) * t + _P3) * t + _P2) * t + _P1) * t) + _P0
     q = ((((((_Q6 * t + _Q5) * t + _Q4) * t + _Q3) * t + _Q2) * t + _Q1) * t) + _Q0
-    return x * p / q
+    # Rounding can land one ulp above 1 near the clamp; keep tanh's range exact.
+    return min(max(x * p / q, -_ONE), _ONE)
 
 
 @njit(cache=True, error_model="numpy")
