@@ -137,6 +137,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=_non_negative_int, default=d.seed)
     run.add_argument("--validation-split", type=_fraction(False), default=d.validation_split)
     run.add_argument("--patience", type=_non_negative_int, default=d.patience)
+    run.add_argument(
+        "--bucket-by-length",
+        action=argparse.BooleanOptionalAction,
+        default=d.bucket_by_length,
+        help="batch reviews of similar length and skip their padding (same model, faster)",
+    )
     run.add_argument("--out", default="runs/imdb", help="output folder (default runs/imdb)")
     run.add_argument("--data", default=None, help="aclImdb_v1.tar.gz or aclImdb/ folder")
     run.add_argument("--verbose", type=int, choices=[0, 1, 2], default=1)

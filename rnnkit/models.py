@@ -26,6 +26,7 @@ from rnnkit import callbacks as callbacks_module
 from rnnkit import losses as losses_module
 from rnnkit import metrics as metrics_module
 from rnnkit import optimizers as optimizers_module
+from rnnkit.data.buckets import batch_window, bucket_batches, valid_spans
 from rnnkit.errors import (
     ArgumentError,
     ArgumentTypeError,
@@ -34,7 +35,7 @@ from rnnkit.errors import (
     argument_message,
 )
 from rnnkit.layers.base import Layer
-from rnnkit.validation import check_positive_int
+from rnnkit.validation import check_bool, check_positive_int
 
 
 def _as_array(name: str, value: Any) -> np.ndarray:
@@ -367,6 +368,37 @@ class Sequential:
         order = self._shuffle_rng.permutation(count) if shuffle else np.arange(count)
         return [order[i : i + batch_size] for i in range(0, count, batch_size)]
 
+    def _valid_spans(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per sample, the span of steps the first layer's mask marks valid."""
+        mask = self._layers[0].compute_mask(x, None) if self._layers else None
+        if mask is None or np.ndim(mask) != 2:
+            raise ArgumentError(
+                f"{self.name}: bucket_by_length=True cuts the padding off each batch, which "
+                "leaves the results unchanged only when the model masks its padding; start "
+                "the model with Embedding(mask_zero=True) or Masking(mask_value=...), or "
+                "pass bucket_by_length=False."
+            )
+        return valid_spans(mask)
+
+    def _plan(
+        self, x: np.ndarray, batch_size: int, shuffle: bool, bucket_by_length: bool
+    ) -> list[tuple[np.ndarray, slice]]:
+        """``(sample indices, time window)`` per batch.
+
+        With ``bucket_by_length`` the batches group samples of similar length and each
+        keeps only the steps where at least one of its samples is unmasked
+        (:mod:`rnnkit.data.buckets`); the number of batches stays ``ceil(len(x) /
+        batch_size)``.
+        """
+        if not bucket_by_length:
+            return [(index, slice(None)) for index in self._batches(len(x), batch_size, shuffle)]
+        starts, stops = self._valid_spans(x)
+        rng = self._shuffle_rng if shuffle else None
+        return [
+            (index, batch_window(starts, stops, index))
+            for index in bucket_batches(starts, stops, batch_size, rng)
+        ]
+
     # ------------------------------------------------------------------ public loops
     def fit(
         self,
@@ -382,6 +414,7 @@ class Sequential:
         class_weight: dict | None = None,
         sample_weight: Any = None,
         initial_epoch: int = 0,
+        bucket_by_length: bool = False,
     ) -> callbacks_module.History:
         """Train for ``epochs`` epochs; returns a :class:`~rnnkit.callbacks.History`.
 
@@ -389,6 +422,14 @@ class Sequential:
         (before shuffling); ``validation_data`` is ``(x, y)`` or ``(x, y, sample_weight)``.
         Stateful models must use ``shuffle=False`` (sample i of batch k+1 continues
         sample i of batch k).
+
+        ``bucket_by_length`` (rnnkit's own): batch samples of similar length together and
+        run each batch only over the time steps where one of its samples is unmasked, so
+        an epoch costs time in proportion to the real steps rather than the padded ones.
+        The model must mask its padding (``Embedding(mask_zero=True)`` or ``Masking``
+        first); the results of each sample are then those of the padded batch. With
+        ``shuffle=True`` samples are shuffled, sorted by length within pools of 50
+        batches, and the batches shuffled. Validation uses it too.
         """
         self._check_compiled()
         batch_size = (
@@ -411,6 +452,12 @@ class Sequential:
             raise ArgumentError(
                 f"{self.name}: the model has stateful layers; pass shuffle=False so that "
                 "sample i of each batch continues sample i of the previous batch."
+            )
+        bucket_by_length = check_bool(self.name, "bucket_by_length", bucket_by_length)
+        if stateful and bucket_by_length:
+            raise ArgumentError(
+                f"{self.name}: the model has stateful layers, whose batches must keep their "
+                "samples in order; pass bucket_by_length=False."
             )
         weights = self._class_weights(y, class_weight)
         if sample_weight is not None:
@@ -463,10 +510,15 @@ class Sequential:
             self._reset_metrics()
             callback_list.on_epoch_begin(epoch)
             loss_sum, seen = 0.0, 0
-            for step, index in enumerate(self._batches(len(x), batch_size, shuffle)):
+            for step, (index, window) in enumerate(
+                self._plan(x, batch_size, shuffle, bucket_by_length)
+            ):
                 callback_list.on_train_batch_begin(step)
                 loss = self._step(
-                    x[index], y[index], None if weights is None else weights[index], True
+                    x[index][:, window],
+                    y[index],
+                    None if weights is None else weights[index],
+                    True,
                 )
                 loss_sum += loss * len(index)
                 seen += len(index)
@@ -483,6 +535,7 @@ class Sequential:
                     verbose=0,
                     sample_weight=val[2],
                     return_dict=True,
+                    bucket_by_length=bucket_by_length,
                 )
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             callback_list.on_epoch_end(epoch, epoch_logs)
@@ -508,8 +561,13 @@ class Sequential:
         sample_weight: Any = None,
         return_dict: bool = False,
         callbacks: Sequence[callbacks_module.Callback] | None = None,
+        bucket_by_length: bool = False,
     ) -> Any:
-        """Loss (and metrics) on ``x, y``: a float, a list ``[loss, *metrics]``, or a dict."""
+        """Loss (and metrics) on ``x, y``: a float, a list ``[loss, *metrics]``, or a dict.
+
+        ``bucket_by_length``: batch samples by length and cut each batch's padding, as in
+        :meth:`fit` (the model must mask its padding).
+        """
         self._check_compiled()
         batch_size = (
             32 if batch_size is None else check_positive_int(self.name, "batch_size", batch_size)
@@ -517,7 +575,8 @@ class Sequential:
         x, y, sample_weight = self._check_data(x, y, sample_weight)
         if y is None:
             raise ArgumentError(f"{self.name}: evaluate() needs targets y.")
-        batches = self._batches(len(x), batch_size, False)
+        bucket_by_length = check_bool(self.name, "bucket_by_length", bucket_by_length)
+        batches = self._plan(x, batch_size, False, bucket_by_length)
         callback_list = callbacks_module.CallbackList(
             list(callbacks or []),
             model=self,
@@ -529,10 +588,13 @@ class Sequential:
         self._reset_metrics()
         callback_list.on_test_begin()
         loss_sum, seen = 0.0, 0
-        for step, index in enumerate(batches):
+        for step, (index, window) in enumerate(batches):
             callback_list.on_test_batch_begin(step)
             loss = self._step(
-                x[index], y[index], None if sample_weight is None else sample_weight[index], False
+                x[index][:, window],
+                y[index],
+                None if sample_weight is None else sample_weight[index],
+                False,
             )
             loss_sum += loss * len(index)
             seen += len(index)
@@ -552,13 +614,20 @@ class Sequential:
         batch_size: int | None = None,
         verbose: Any = "auto",
         callbacks: Sequence[callbacks_module.Callback] | None = None,
+        bucket_by_length: bool = False,
     ) -> np.ndarray:
-        """Outputs for ``x``, computed in batches (no dropout)."""
+        """Outputs for ``x``, computed in batches (no dropout), in the order of ``x``.
+
+        ``bucket_by_length``: batch samples by length and cut each batch's padding, as in
+        :meth:`fit`; for models whose output has no time axis (the model must mask its
+        padding, and its output must not carry the mask).
+        """
         batch_size = (
             32 if batch_size is None else check_positive_int(self.name, "batch_size", batch_size)
         )
         x, _, _ = self._check_data(x)
-        batches = self._batches(len(x), batch_size, False)
+        bucket_by_length = check_bool(self.name, "bucket_by_length", bucket_by_length)
+        batches = self._plan(x, batch_size, False, bucket_by_length)
         callback_list = callbacks_module.CallbackList(
             list(callbacks or []),
             model=self,
@@ -569,12 +638,23 @@ class Sequential:
         )
         callback_list.on_predict_begin()
         outputs = []
-        for step, index in enumerate(batches):
+        for step, (index, window) in enumerate(batches):
             callback_list.on_predict_batch_begin(step)
-            outputs.append(self._forward(x[index], training=False)[0])
+            output, mask = self._forward(x[index][:, window], training=False)
+            if bucket_by_length and mask is not None:
+                raise ArgumentError(
+                    f"{self.name}: the model's output keeps a time axis (it carries the "
+                    "mask), which bucket_by_length=True would cut; predict with "
+                    "bucket_by_length=False."
+                )
+            outputs.append(output)
             callback_list.on_predict_batch_end(step, {})
         callback_list.on_predict_end()
-        return np.concatenate(outputs, axis=0)
+        result = np.concatenate(outputs, axis=0)
+        if bucket_by_length:
+            order = np.concatenate([index for index, _ in batches])
+            result[order] = result.copy()
+        return result
 
     def __call__(self, x: Any, training: bool = False) -> np.ndarray:
         """Run the model on one batch."""

@@ -116,6 +116,9 @@ class IMDBConfig:
         seed: Seed of the data shuffle, the weights, the dropout masks and the batches.
         validation_split: Fraction of the training reviews held out for model selection.
         patience: Epochs without a better ``val_accuracy`` before stopping.
+        bucket_by_length: Batch reviews of similar length and skip each batch's padding
+            (``fit(bucket_by_length=True)``): the same model, trained in about the time
+            its real tokens take.
         data: Where the IMDB data is (see :func:`rnnkit.data.imdb.find_data`).
     """
 
@@ -136,6 +139,7 @@ class IMDBConfig:
     seed: int = 113
     validation_split: float = 0.1
     patience: int = 1
+    bucket_by_length: bool = True
     data: str | None = None
 
     def __post_init__(self) -> None:
@@ -335,11 +339,20 @@ class SentimentModel:
             ids, maxlen=p["maxlen"], padding=p["padding"], truncating=p["truncating"]
         )
 
+    @property
+    def _bucket(self) -> bool:
+        """Whether the model masks its padding, so batches can skip it (same results)."""
+        layers = self.model.layers
+        return bool(layers) and bool(getattr(layers[0], "mask_zero", False))
+
     def predict(self, texts: Sequence[str], batch_size: int = 256) -> np.ndarray:
         """The probability that each text is positive, ``(len(texts),)``."""
         if not len(texts):
             return np.zeros(0, dtype=np.float64)
-        return self.model.predict(self.encode(texts), batch_size=batch_size, verbose=0)[:, 0]
+        x = self.encode(texts)
+        return self.model.predict(
+            x, batch_size=batch_size, verbose=0, bucket_by_length=self._bucket
+        )[:, 0]
 
     def test_set(self, data: str | os.PathLike[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """All test reviews encoded for this model: ``(x (25000, maxlen), labels)``.
@@ -368,7 +381,9 @@ class SentimentModel:
     ) -> dict[str, Any]:
         """Accuracy, loss and confusion matrix on all test reviews."""
         x, labels = self.test_set(data)
-        probabilities = self.model.predict(x, batch_size=batch_size, verbose=verbose)[:, 0]
+        probabilities = self.model.predict(
+            x, batch_size=batch_size, verbose=verbose, bucket_by_length=self._bucket
+        )[:, 0]
         return _scores(labels, probabilities)
 
 
@@ -508,12 +523,16 @@ def train_imdb(
         validation_split=config.validation_split,
         callbacks=[stopper, checkpoint],
         verbose=verbose,
+        bucket_by_length=config.bucket_by_length,
     )
     trained = time.perf_counter()
 
     log(f"Classifying the {len(x_test):,} test reviews...")
     probabilities = model.predict(
-        x_test, batch_size=max(config.batch_size, 256), verbose=1 if verbose else 0
+        x_test,
+        batch_size=max(config.batch_size, 256),
+        verbose=1 if verbose else 0,
+        bucket_by_length=config.bucket_by_length,
     )
     test = _scores(y_test, probabilities[:, 0])
     evaluated = time.perf_counter()
