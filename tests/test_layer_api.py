@@ -286,8 +286,14 @@ def test_backward_without_input_gradient(cls):
     d_x = layer.backward(np.ones_like(out))
     full = [g.copy() for g in layer.get_gradients()]
     assert d_x.shape == x.shape and np.abs(d_x).sum() > 0
-    assert layer.backward(np.ones_like(out), input_gradient=False) is None
-    for a, b in zip(full, layer.get_gradients(), strict=True):
+    with pytest.raises(NotBuiltError, match="once per call"):
+        layer.backward(np.ones_like(out))  # the call's saved activations are used up
+    twin = cls(5, dropout=0.3, seed=1)  # same dropout masks
+    twin.build(x.shape)
+    twin.set_weights(layer.get_weights())
+    twin(x, training=True)
+    assert twin.backward(np.ones_like(out), input_gradient=False) is None
+    for a, b in zip(full, twin.get_gradients(), strict=True):
         np.testing.assert_array_equal(a, b)
 
 

@@ -48,15 +48,21 @@ def lstm_forward(gates, U, bias, rmask, mask, act_code, rec_code, exact, h_all, 
         mask: (T, B) bool, or shape (0, 0) for no mask.
         act_code, rec_code: activation codes of ``activation`` / ``recurrent_activation``.
         exact: exact tanh / sigmoid (float64) instead of the fast float32 approximation.
-        h_all, c_all: (T+1, B, n); index 0 holds the initial states, the rest is written.
-        act_c: (T, B, n) written with ``act(c_t)``.
+        h_all: (T+1, B, n); index 0 holds the initial state, the rest is written.
+        c_all: (T+1, B, n) like ``h_all``; or, for inference, (2, B, n) used in turn
+            (index 0 the initial state, the final state at index ``T % 2``).
+        act_c: (T, B, n) written with ``act(c_t)``; shape (0, B, n) for inference.
     """
     steps, batch, four_n = gates.shape
     n = four_n // 4
     n_masks = rmask.shape[0]
     has_mask = mask.shape[0] > 0
+    keep = act_c.shape[0] > 0
     hm = np.empty((batch, n), gates.dtype)
+    scratch = np.empty(n, gates.dtype)  # act(c_t) when act_c is not kept
     for t in range(steps):
+        c_in = t if keep else t % 2
+        c_out = t + 1 if keep else (t + 1) % 2
         h_prev = h_all[t]
         if n_masks == 0:
             gemm(h_prev, U, gates[t], False, False, 1.0)
@@ -71,7 +77,7 @@ def lstm_forward(gates, U, bias, rmask, mask, act_code, rec_code, exact, h_all, 
         for b in range(batch):
             if has_mask and not mask[t, b]:
                 copy1(h_prev[b], h_all[t + 1, b])
-                copy1(c_all[t, b], c_all[t + 1, b])
+                copy1(c_all[c_in, b], c_all[c_out, b])
                 continue
             a = gates[t, b]
             for j in range(four_n):
@@ -79,9 +85,9 @@ def lstm_forward(gates, U, bias, rmask, mask, act_code, rec_code, exact, h_all, 
             activate(rec_code, a[: 2 * n], exact)
             activate(act_code, a[2 * n : 3 * n], exact)
             activate(rec_code, a[3 * n :], exact)
-            c_prev = c_all[t, b]
-            c_new = c_all[t + 1, b]
-            ac = act_c[t, b]
+            c_prev = c_all[c_in, b]
+            c_new = c_all[c_out, b]
+            ac = act_c[t, b] if keep else scratch
             for j in range(n):
                 c_new[j] = a[n + j] * c_prev[j] + a[j] * a[2 * n + j]
                 ac[j] = c_new[j]
@@ -106,7 +112,8 @@ def lstm_backward(
         d_h, d_c: (B, n) gradient at the final ``h`` and ``c``; overwritten with the
             gradient at the initial states.
         d_a: (T, B, 4n) written with the gradient at the gate pre-activations
-            (zero on masked rows).
+            (zero on masked rows). May be ``gates`` itself: each step's gates are read
+            before its gradient overwrites them, which saves a (T, B, 4n) buffer.
         d_bias: (4n,) written with the bias gradient (the sum of ``d_a``).
     """
     steps, batch, four_n = gates.shape
@@ -138,13 +145,15 @@ def lstm_backward(
             dh = d_h[b]
             dc = d_c[b]
             for j in range(n):
-                o = a[3 * n + j]
-                dcj = dc[j] + dh[j] * o * d_act_c[j]
-                da[j] = dcj * a[2 * n + j] * d_gate[j]
+                i = a[j]
+                f = a[n + j]
+                g = a[2 * n + j]
+                dcj = dc[j] + dh[j] * a[3 * n + j] * d_act_c[j]
+                da[j] = dcj * g * d_gate[j]
                 da[n + j] = dcj * c_prev[j] * d_gate[n + j]
-                da[2 * n + j] = dcj * a[j] * d_gate[2 * n + j]
+                da[2 * n + j] = dcj * i * d_gate[2 * n + j]
                 da[3 * n + j] = dh[j] * ac[j] * d_gate[3 * n + j]
-                dc[j] = dcj * a[n + j]
+                dc[j] = dcj * f
             for j in range(four_n):
                 d_bias[j] += da[j]
         # dh_{t-1} = sum_g (d_a_g @ U_g^T) * m_g; masked rows pass d_h through unchanged.

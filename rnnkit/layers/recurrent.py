@@ -367,7 +367,7 @@ class RNNBase(Layer):
             input_masks, recurrent_masks = None, None
 
         projection = self._project(xt, input_masks)  # (T, B, G*n)
-        h_all, extra = self._forward(projection, states0, recurrent_masks, time_mask)
+        h_all, extra = self._forward(projection, states0, recurrent_masks, time_mask, training)
         final_states = [h_all[steps]] + extra.get("final_states", [])
         outputs = self._assemble_outputs(h_all, time_mask, final_states)
         if self.stateful:
@@ -488,13 +488,18 @@ class RNNBase(Layer):
             with ``input_gradient=False``), or ``[d_inputs, *d_initial_states]`` when the
             call got ``initial_state``. Weight gradients (regularization penalties
             included) are then in :meth:`get_gradients`.
+
+        One backward per training call: it uses up what the call saved (the LSTM
+        writes its gate gradients over the saved gates).
         """
         cache = self._cache
         if cache is None:
             raise NotBuiltError(
-                f"{self._owner}: backward() needs a preceding call with training=True."
+                f"{self._owner}: backward() needs a preceding call with training=True "
+                "(once per call: a backward uses up what its call saved)."
             )
         grads = self._check_output_gradients(d_outputs, cache)
+        self._cache = None
         if self.activity_regularizer is not None:
             grads = [
                 g + self.activity_regularizer.gradient(o).astype(self.dtype) / cache.batch
@@ -613,7 +618,9 @@ class RNNBase(Layer):
         return bias if bias is not None else np.zeros(self._gates * self.units, self.dtype)
 
     # ----------------------------------------------------------------- family hooks
-    def _forward(self, projection, states0, recurrent_masks, time_mask):  # pragma: no cover
+    def _forward(
+        self, projection, states0, recurrent_masks, time_mask, training
+    ):  # pragma: no cover
         raise NotImplementedError
 
     def _backward(self, cache, d_hs, d_final):  # pragma: no cover
@@ -687,7 +694,7 @@ class SimpleRNN(RNNBase):
             )
         super().__init__(units, activation=activation, **kwargs)
 
-    def _forward(self, projection, states0, recurrent_masks, time_mask):
+    def _forward(self, projection, states0, recurrent_masks, time_mask, training):
         steps, batch, n = projection.shape
         h_all = np.empty((steps + 1, batch, n), self.dtype)
         h_all[0] = states0[0]
@@ -773,12 +780,13 @@ class LSTM(RNNBase):
 
         return _UnitForget()
 
-    def _forward(self, projection, states0, recurrent_masks, time_mask):
+    def _forward(self, projection, states0, recurrent_masks, time_mask, training):
         steps, batch, _ = projection.shape
         n = self.units
         h_all = np.empty((steps + 1, batch, n), self.dtype)
-        c_all = np.empty((steps + 1, batch, n), self.dtype)
-        act_c = np.empty((steps, batch, n), self.dtype)
+        # Inference keeps no cell states or act(c) per step: two rows of c in turn.
+        c_all = np.empty((steps + 1 if training else 2, batch, n), self.dtype)
+        act_c = np.empty((steps if training else 0, batch, n), self.dtype)
         h_all[0], c_all[0] = states0
         kernels.lstm_forward(
             projection,
@@ -794,7 +802,7 @@ class LSTM(RNNBase):
             act_c,
         )
         extra = {"gates": projection, "c_all": c_all, "act_c": act_c}
-        extra["final_states"] = [c_all[steps]]
+        extra["final_states"] = [c_all[steps if training else steps % 2]]
         return h_all, extra
 
     def _backward(self, cache, d_hs, d_final):
@@ -802,7 +810,7 @@ class LSTM(RNNBase):
         extra = cache.extra
         d_h = np.ascontiguousarray(d_final[0])
         d_c = np.ascontiguousarray(d_final[1])
-        d_a = np.empty((steps, batch, 4 * n), self.dtype)
+        d_a = extra["gates"]  # overwritten step by step: no second (T, B, 4n) buffer
         d_bias = np.empty(4 * n, self.dtype)
         kernels.lstm_backward(
             extra["gates"],
@@ -868,7 +876,7 @@ class GRU(RNNBase):
     def _bias_shape(self) -> tuple[int, ...]:
         return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
 
-    def _forward(self, projection, states0, recurrent_masks, time_mask):
+    def _forward(self, projection, states0, recurrent_masks, time_mask, training):
         steps, batch, _ = projection.shape
         n = self.units
         h_all = np.empty((steps + 1, batch, n), self.dtype)
