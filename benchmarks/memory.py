@@ -2,7 +2,8 @@
 
 Usage::
 
-    python benchmarks/memory.py [--cells lstm gru simple_rnn] [--shape 64x1000x128x512]
+    python benchmarks/memory.py [--cells lstm gru gru_reset_after simple_rnn]
+        [--shape 64x1000x128x512]
 
 For each cell, in a fresh process: build the layer, make the input and the upstream
 gradient, then run one training step (forward with ``return_sequences=False``, BPTT
@@ -32,8 +33,8 @@ import sys
 from pathlib import Path
 
 RESULT_PREFIX = "@@MEMORY@@ "
-GATES = {"lstm": 4, "gru": 3, "simple_rnn": 1}
-STATES = {"lstm": 2, "gru": 1, "simple_rnn": 1}
+GATES = {"lstm": 4, "gru": 3, "gru_reset_after": 3, "simple_rnn": 1}
+STATES = {"lstm": 2, "gru": 1, "gru_reset_after": 1, "simple_rnn": 1}
 
 
 def _rss_bytes() -> int:
@@ -48,8 +49,10 @@ def _worker(cell: str, batch: int, steps: int, features: int, units: int) -> dic
 
     from rnnkit.layers import GRU, LSTM, SimpleRNN
 
-    make = {"lstm": LSTM, "gru": GRU, "simple_rnn": SimpleRNN}[cell]
-    layer = make(units)
+    if cell == "gru_reset_after":
+        layer = GRU(units, reset_after=True)
+    else:
+        layer = {"lstm": LSTM, "gru": GRU, "simple_rnn": SimpleRNN}[cell](units)
     rng = np.random.default_rng(0)
     lr = np.float32(1e-5)
 
@@ -103,7 +106,7 @@ def _run(cell: str, shape: tuple[int, int, int, int], threads: int) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--cells", nargs="+", choices=list(GATES), default=["lstm", "gru"])
+    parser.add_argument("--cells", nargs="+", choices=list(GATES), default=list(GATES))
     parser.add_argument("--shape", default="64x1000x128x512", help="BATCHxTIMExFEATURESxUNITS")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)

@@ -136,36 +136,41 @@ def gru_backward(
     d_hs,
     d_h,
     d_a,
-    d_q,
     d_bias,
 ):
     """Backpropagate through the GRU recurrence.
 
     Args:
-        gates, h_all, aux: what :func:`gru_forward` wrote.
+        gates, h_all, aux: what :func:`gru_forward` wrote. With ``reset_after``, ``aux``
+            (``q_h``) is overwritten with the gradient at ``q_h``.
         U: (n, 3n) recurrent kernel.
         rmask, mask, act_code, rec_code, reset_after: as in the forward.
         d_hs: (T, B, n) gradient arriving at each ``h_t`` from the outputs, or shape
             (0, 0, 0) when only the final state receives gradient.
         d_h: (B, n) gradient at the final state; overwritten with the gradient at the
             initial state.
-        d_a: (T, B, 3n) written with the gradient at the input projections.
-        d_q: written with the gradient at the recurrent products: (T, B, 3n) for all of
-            ``q = h_{t-1} @ U`` (reset_after), else (T, B, n) for the h block ``aux @ U_h``.
-        d_bias: (2, 3n) written with the sums of ``d_a`` (row 0) and of the h block of
-            ``d_q`` (row 1, h block: the recurrent h bias of reset_after).
+        d_a: (T, B, 3n) written with the gradient at the input projections (zero on
+            masked rows). May be ``gates`` itself: each step's gates are read before its
+            gradient overwrites them, which saves a (T, B, 3n) buffer.
+        d_bias: (2, 3n) written with the sums of ``d_a`` (row 0) and of the gradient at
+            the h block of the recurrent product (row 1, h block: reset_after's
+            recurrent h bias).
+
+    The gradient at the recurrent products is then, per step: reset_after, at
+    ``q = h_{t-1} @ U``: ``[d_a_z, d_a_r, aux]``; otherwise ``[d_a_z, d_a_r]`` at
+    ``h_{t-1} @ U_zr`` and ``d_a_h`` at ``aux @ U_h``.
     """
     steps, batch, three_n = gates.shape
     n = three_n // 3
     n_masks = rmask.shape[0]
     has_mask = mask.shape[0] > 0
     has_seq = d_hs.shape[0] > 0
-    hq = 2 * n if reset_after else 0  # where d_q's h block starts
     dt = gates.dtype
     d_gate = np.empty(three_n, dt)
     d_prev = np.empty((batch, n), dt)
     d_rh = np.empty((batch, n), dt)
     d_r_gate = np.empty((batch, n), dt)
+    r_kept = np.empty((batch, n), dt)
     part = np.empty((batch, n), dt)
     zr = slice(0, 2 * n)
     hb = slice(2 * n, 3 * n)
@@ -176,10 +181,10 @@ def gru_backward(
         h_prev = h_all[t]
         for b in range(batch):
             da = d_a[t, b]
-            dq = d_q[t, b]
             if has_mask and not mask[t, b]:
                 fill1(da, 0.0)
-                fill1(dq, 0.0)
+                if reset_after:
+                    fill1(aux[t, b], 0.0)
                 continue
             a = gates[t, b]
             derivative(rec_code, a[: 2 * n], d_gate[: 2 * n])
@@ -187,21 +192,20 @@ def gru_backward(
             for j in range(n):
                 dh = d_h[b, j]
                 z = a[j]
-                da[j] = dh * (h_prev[b, j] - a[2 * n + j]) * d_gate[j]
+                r = a[n + j]
+                hh = a[2 * n + j]
                 d_hh = dh * (1.0 - z) * d_gate[2 * n + j]
+                d_prev[b, j] = dh * z  # the direct path through z * h_{t-1}
+                da[j] = dh * (h_prev[b, j] - hh) * d_gate[j]
                 da[2 * n + j] = d_hh
                 if reset_after:
                     da[n + j] = d_hh * aux[t, b, j] * d_gate[n + j]
-                    dq[2 * n + j] = d_hh * a[n + j]
+                    aux[t, b, j] = d_hh * r
                 else:
-                    dq[j] = d_hh
                     d_r_gate[b, j] = d_gate[n + j]
-        # Direct path through the interpolation z * h_{t-1}.
-        for b in range(batch):
-            for j in range(n):
-                d_prev[b, j] = d_h[b, j] * gates[t, b, j]
+                    r_kept[b, j] = r
         if not reset_after:
-            gemm(d_q[t], U[:, hb], d_rh, False, True, 0.0)
+            gemm(d_a[t, :, hb], U[:, hb], d_rh, False, True, 0.0)
             for b in range(batch):
                 if has_mask and not mask[t, b]:
                     continue
@@ -210,31 +214,29 @@ def gru_backward(
                     if n_masks > 0:
                         m_h = rmask[2 if n_masks > 1 else 0, b, j]
                     d_a[t, b, n + j] = d_rh[b, j] * h_prev[b, j] * m_h * d_r_gate[b, j]
-                    d_prev[b, j] += d_rh[b, j] * gates[t, b, n + j] * m_h
+                    d_prev[b, j] += d_rh[b, j] * r_kept[b, j] * m_h
         for b in range(batch):
             if has_mask and not mask[t, b]:
                 continue
             for j in range(three_n):
                 d_bias[0, j] += d_a[t, b, j]
             for j in range(n):
-                d_bias[1, 2 * n + j] += d_q[t, b, hq + j]
-            if reset_after:
-                for j in range(2 * n):
-                    d_q[t, b, j] = d_a[t, b, j]
+                d_bias[1, 2 * n + j] += aux[t, b, j] if reset_after else d_a[t, b, 2 * n + j]
         # Recurrent products: d_q_g @ U_g^T, masked per gate.
         if n_masks <= 1:
+            gemm(d_a[t, :, zr], U[:, zr], part, False, True, 0.0)
             if reset_after:
-                gemm(d_q[t], U, part, False, True, 0.0)
-            else:
-                gemm(d_a[t, :, zr], U[:, zr], part, False, True, 0.0)
+                gemm(aux[t], U[:, hb], part, False, True, 1.0)
             if n_masks == 1:
                 mul2(part, rmask[0])
-            add2(d_prev, part)
+            for b in range(batch):
+                for j in range(n):
+                    d_prev[b, j] += part[b, j]
         else:
             for g in range(3 if reset_after else 2):
                 block = slice(g * n, (g + 1) * n)
-                if reset_after:
-                    gemm(d_q[t, :, block], U[:, block], part, False, True, 0.0)
+                if g == 2:
+                    gemm(aux[t], U[:, block], part, False, True, 0.0)
                 else:
                     gemm(d_a[t, :, block], U[:, block], part, False, True, 0.0)
                 m = rmask[g]

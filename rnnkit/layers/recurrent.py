@@ -582,36 +582,33 @@ class RNNBase(Layer):
         return d_x
 
     def _recurrent_gradient(
-        self, cache: _Cache, d_rec: np.ndarray, h_block: np.ndarray | None = None
+        self,
+        cache: _Cache,
+        d_rec: np.ndarray,
+        start: int = 0,
+        left: np.ndarray | None = None,
     ) -> None:
-        """D recurrent_kernel = sum over steps of (h_{t-1} * m_g)^T @ d_rec_g.
+        """D recurrent_kernel[:, start:start + width] = sum over steps of left^T @ d_rec.
 
-        ``d_rec`` (T, B, width) is the gradient at the recurrent products of the first
-        ``width`` columns. GRU's ``reset_after=False`` passes its h block separately:
-        ``h_block = (left factor (T, B, n), gradient (T, B, n))``, the left factor
-        being ``r * h_{t-1} * m_h``.
+        ``d_rec`` (T, B, width) is the gradient at the recurrent products of those
+        columns (a view into a wider array is fine). ``left`` is their left factor,
+        by default ``h_{t-1}`` under the recurrent dropout masks of those gates; a
+        given ``left`` (GRU's ``r * h_{t-1} * m_h``) is used as it is.
         """
         steps, batch, n = cache.steps, cache.batch, self.units
-        masks = cache.recurrent_masks
-        d_u = self.grads["recurrent_kernel"]
         width = d_rec.shape[-1]
-        h_prev = cache.h_all[:steps]
+        d_u = self.grads["recurrent_kernel"][:, start : start + width]
+        d_flat = d_rec.reshape(steps * batch, width)  # a view, even for a column block
+        masks = None if left is not None else cache.recurrent_masks
+        if left is None:
+            left = cache.h_all[:steps]
         if masks is not None and masks.shape[0] > 1:
-            kernels.masked_weight_gradient(h_prev, d_rec, masks[: width // n], d_u[:, :width])
-        else:
-            left = h_prev if masks is None else h_prev * masks[0]
-            matmul(
-                left.reshape(steps * batch, n).T,
-                d_rec.reshape(steps * batch, width),  # a view, even for a column block
-                out=d_u[:, :width],
-            )
-        if h_block is not None:
-            left, d_block = h_block
-            matmul(
-                left.reshape(steps * batch, n).T,
-                d_block.reshape(steps * batch, n),
-                out=d_u[:, width:],
-            )
+            gates = slice(start // n, (start + width) // n)
+            kernels.masked_weight_gradient(left, d_rec, masks[gates], d_u)
+            return
+        if masks is not None:
+            left = left * masks[0]
+        matmul(left.reshape(steps * batch, n).T, d_flat, out=d_u)
 
     def _bias_vector(self) -> np.ndarray:
         bias = self.params.get("bias")
@@ -806,7 +803,7 @@ class LSTM(RNNBase):
         return h_all, extra
 
     def _backward(self, cache, d_hs, d_final):
-        steps, batch, n = cache.steps, cache.batch, self.units
+        batch, n = cache.batch, self.units
         extra = cache.extra
         d_h = np.ascontiguousarray(d_final[0])
         d_c = np.ascontiguousarray(d_final[1])
@@ -903,16 +900,16 @@ class GRU(RNNBase):
         return h_all, {"gates": projection, "aux": aux}
 
     def _backward(self, cache, d_hs, d_final):
-        steps, batch, n = cache.steps, cache.batch, self.units
+        batch, n = cache.batch, self.units
         extra = cache.extra
         d_h = np.ascontiguousarray(d_final[0])
-        d_a = np.empty((steps, batch, 3 * n), self.dtype)
-        d_q = np.empty((steps, batch, 3 * n if self.reset_after else n), self.dtype)
+        d_a = extra["gates"]  # overwritten step by step: no second (T, B, 3n) buffer
+        aux = extra["aux"]  # reset_after: overwritten with the gradient at q_h
         d_bias = np.empty((2, 3 * n), self.dtype)
         kernels.gru_backward(
             extra["gates"],
             cache.h_all,
-            extra["aux"],
+            aux,
             self.params["recurrent_kernel"],
             _empty_masks(cache.recurrent_masks, batch, n, self.dtype),
             _NO_MASK if cache.mask is None else cache.mask,
@@ -922,13 +919,15 @@ class GRU(RNNBase):
             d_hs,
             d_h,
             d_a,
-            d_q,
             d_bias,
         )
+        self._recurrent_gradient(cache, d_a[..., : 2 * n])
         if self.reset_after:
-            self._recurrent_gradient(cache, d_q)  # q = h_{t-1} @ U is one product
+            # q_h = (h_{t-1} * m_h) @ U_h: the h block's gradient is in aux.
+            self._recurrent_gradient(cache, aux, start=2 * n)
         else:
-            self._recurrent_gradient(cache, d_a[..., : 2 * n], (extra["aux"], d_q))
+            # (r * h_{t-1} * m_h) @ U_h: aux is the left factor.
+            self._recurrent_gradient(cache, d_a[..., 2 * n :], start=2 * n, left=aux)
         if self.use_bias:
             if self.reset_after:
                 # The recurrent z and r biases add to the same pre-activations as the input ones.
