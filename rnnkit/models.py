@@ -35,7 +35,7 @@ from rnnkit.errors import (
     argument_message,
 )
 from rnnkit.layers.base import Layer
-from rnnkit.validation import check_bool, check_positive_int
+from rnnkit.validation import all_finite, check_bool, check_positive_int
 
 
 def _as_array(name: str, value: Any) -> np.ndarray:
@@ -257,6 +257,10 @@ class Sequential:
         for i in range(len(self._layers) - 1, -1, -1):
             d_out = self._layers[i].backward(d_out, input_gradient=i > 0)
 
+    def _trainable_params(self) -> list[np.ndarray]:
+        """Every trainable parameter, in the order the optimizer sees them."""
+        return [value for layer in self.trainable_layers for value in layer.params.values()]
+
     def _apply_gradients(self) -> None:
         params, grads, rows = [], [], []
         for layer in self.trainable_layers:
@@ -339,7 +343,7 @@ class Sequential:
                     f"{self.name}: sample_weight must have shape ({len(x)},); got "
                     f"{sample_weight.shape}."
                 )
-        if np.issubdtype(x.dtype, np.floating) and not np.isfinite(x).all():
+        if np.issubdtype(x.dtype, np.floating) and not all_finite(x):
             raise ArgumentError(f"{self.name}: x contains NaN or infinity; clean the data first.")
         return x, y, sample_weight
 
@@ -428,7 +432,7 @@ class Sequential:
         an epoch costs time in proportion to the real steps rather than the padded ones.
         The model must mask its padding (``Embedding(mask_zero=True)`` or ``Masking``
         first); the results of each sample are then those of the padded batch. With
-        ``shuffle=True`` samples are shuffled, sorted by length within pools of 50
+        ``shuffle=True`` samples are shuffled, sorted by length within pools of 20
         batches, and the batches shuffled. Validation uses it too.
         """
         self._check_compiled()
@@ -541,6 +545,9 @@ class Sequential:
             callback_list.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
                 break
+        if epochs > 0:
+            # EMA weights replace the trained ones before on_train_end (Keras 3's order).
+            self.optimizer.finalize_variable_values(self._trainable_params())
         callback_list.on_train_end()
         self.history = history
         return history

@@ -506,9 +506,6 @@ schedules = types.SimpleNamespace(
 # (_ANY: meaningless while the feature they tune is off).
 _ANY = object()
 _KERAS_ONLY_KEYS: dict[str, Any] = {
-    "use_ema": False,
-    "ema_momentum": _ANY,
-    "ema_overwrite_frequency": _ANY,
     "loss_scale_factor": None,
     "gradient_accumulation_steps": None,
     "jit_compile": _ANY,
@@ -551,6 +548,16 @@ class Optimizer:
         lr: Deprecated Keras 2 alias of ``learning_rate`` (warns).
         decay: Keras 2's legacy inverse-time decay: the learning rate of step
             ``iterations`` is divided by ``1 + decay * iterations``. 0 or None: off.
+        use_ema: Keep an exponential moving average of every parameter (Keras 3): after
+            each update ``average = m * average + (1 - m) * param`` (``m = 0`` at the
+            first step). ``Sequential.fit`` replaces the parameters with their averages
+            when training ends (:meth:`finalize_variable_values`), before callbacks'
+            ``on_train_end`` (so ``EarlyStopping(restore_best_weights=True)`` wins, as
+            in Keras).
+        ema_momentum: ``m`` above, in [0, 1].
+        ema_overwrite_frequency: With ``use_ema``, every this many steps the parameters
+            are also replaced by their averages (training goes on from there); None:
+            only at the end.
 
     Raises:
         ArgumentError: a value out of range, or two clipping options.
@@ -568,6 +575,9 @@ class Optimizer:
         name: str | None = None,
         lr: float | LearningRateSchedule | None = None,
         decay: float | None = None,
+        use_ema: bool = False,
+        ema_momentum: float = 0.99,
+        ema_overwrite_frequency: int | None = None,
     ) -> None:
         owner = type(self).__name__
         if lr is not None:
@@ -604,6 +614,30 @@ class Optimizer:
                 f"(as in Keras 3); got {given}."
             )
         self.decay = 0.0 if decay is None else _non_negative(owner, "decay", decay)
+        if not isinstance(use_ema, (bool, np.bool_)):
+            raise ArgumentTypeError(argument_message(owner, "use_ema", "True or False", use_ema))
+        self.use_ema = bool(use_ema)
+        self.ema_momentum = float(
+            _number(
+                owner, "ema_momentum", ema_momentum, "a float in [0, 1]", lambda v: 0.0 <= v <= 1.0
+            )
+        )
+        if ema_overwrite_frequency is not None and (
+            isinstance(ema_overwrite_frequency, bool)
+            or not isinstance(ema_overwrite_frequency, numbers.Integral)
+            or ema_overwrite_frequency < 1
+        ):
+            raise ArgumentError(
+                argument_message(
+                    owner,
+                    "ema_overwrite_frequency",
+                    "an integer >= 1 or None",
+                    ema_overwrite_frequency,
+                )
+            )
+        self.ema_overwrite_frequency = (
+            None if ema_overwrite_frequency is None else int(ema_overwrite_frequency)
+        )
         self.iterations = 0
         self._shapes: list[tuple[int, ...]] | None = None
         self._slots: dict[str, list[np.ndarray]] = {}
@@ -658,6 +692,10 @@ class Optimizer:
         """Names of the per-parameter state arrays, in Keras's order."""
         return ()
 
+    def _state_names(self) -> tuple[str, ...]:
+        """Every per-parameter state: the EMA's ``average`` (with ``use_ema``), then the slots."""
+        return (("average",) if self.use_ema else ()) + self._slot_names()
+
     def _initial_slot(self, name: str, param: np.ndarray) -> np.ndarray:
         return np.zeros_like(param)
 
@@ -674,7 +712,7 @@ class Optimizer:
             return
         self._shapes = [tuple(p.shape) for p in params]
         self._slots = {
-            name: [self._initial_slot(name, p) for p in params] for name in self._slot_names()
+            name: [self._initial_slot(name, p) for p in params] for name in self._state_names()
         }
 
     def get_state(self) -> dict[str, Any]:
@@ -709,7 +747,7 @@ class Optimizer:
         if not isinstance(state, Mapping):
             raise ArgumentTypeError(argument_message(owner, "state", "a dict", state))
         scalar_keys = tuple(self._scalar_state())
-        slot_names = self._slot_names()
+        slot_names = self._state_names()
         has_slots = bool(slot_names) and any(k in state for k in slot_names)
         expected_keys = {"iterations", *scalar_keys, *(slot_names if has_slots else ())}
         if set(state) != expected_keys:
@@ -760,13 +798,16 @@ class Optimizer:
         }
         if self.decay:
             config["decay"] = self.decay
+        config["use_ema"] = self.use_ema
+        config["ema_momentum"] = self.ema_momentum
+        config["ema_overwrite_frequency"] = self.ema_overwrite_frequency
         return config
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Optimizer:
         """Rebuild an optimizer (without state) from :meth:`get_config` or Keras 2/3 output.
 
-        Keras-only options (EMA, loss scaling, gradient accumulation) are accepted at the
+        Keras-only options (loss scaling, gradient accumulation) are accepted at the
         values that turn them off, and refused otherwise.
 
         Raises:
@@ -885,7 +926,36 @@ class Optimizer:
         # them); a floating-point warning turned error must not stop an update halfway.
         with np.errstate(all="ignore"):
             self._update_all(params, grads, rows, lr, self._clip_norms(grads))
+            if self.use_ema:
+                self._update_averages(params)
         self.iterations += 1
+
+    def _update_averages(self, params: Sequence[np.ndarray]) -> None:
+        """The moving averages after a step, and the periodic overwrite (Keras 3's order)."""
+        for param, average in zip(params, self._slots["average"], strict=True):
+            dtype = param.dtype.type
+            momentum = dtype(self.ema_momentum if self.iterations else 0.0)
+            average *= momentum
+            average += (dtype(1.0) - momentum) * param
+        frequency = self.ema_overwrite_frequency
+        if frequency and (self.iterations + 1) % frequency == 0:
+            self.finalize_variable_values(params)
+
+    def finalize_variable_values(self, params: Sequence[np.ndarray]) -> None:
+        """With ``use_ema``, set ``params`` (in place) to their moving averages; else nothing.
+
+        ``Sequential.fit`` calls this when training ends, as Keras does.
+        """
+        if not self.use_ema or not self.built:
+            return
+        averages = self._slots["average"]
+        if len(params) != len(averages):
+            raise ArgumentError(
+                f"{type(self).__name__}: finalize_variable_values got {len(params)} "
+                f"parameters; the optimizer averages {len(averages)}."
+            )
+        for param, average in zip(params, averages, strict=True):
+            param[...] = average
 
     def _update_all(
         self,
@@ -903,7 +973,7 @@ class Optimizer:
                 scalars[dtype] = self._step_scalars(lr, dtype)
             s = scalars[dtype]
             norm = None if norms is None else norms[i]
-            slot = {name: arrays[i] for name, arrays in self._slots.items()}
+            slot = {name: arrays[i] for name, arrays in self._slots.items() if name != "average"}
             r = rows[i]
             if r is not None and self.weight_decay is None and self._sparse_ok():
                 grad_rows = grad[r].astype(dtype, copy=False)  # (k, ...)

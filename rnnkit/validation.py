@@ -61,3 +61,15 @@ def check_seed(owner: str, name: str, value: Any) -> int | None:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
         raise ArgumentError(argument_message(owner, name, "None or a non-negative integer", value))
     return int(value)
+
+
+def all_finite(x: np.ndarray) -> bool:
+    """Whether a float array holds no NaN or infinity, in one fast pass.
+
+    A finite sum proves it (NaN and infinities propagate through a sum); only when
+    the sum is not finite (NaN/inf, or finite values that overflow) is every element
+    checked.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.add.reduce(x, axis=None)
+    return bool(np.isfinite(total)) or bool(np.isfinite(x).all())

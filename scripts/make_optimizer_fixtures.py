@@ -12,7 +12,9 @@ Writes ``tests/fixtures/optimizers.npz`` (float32 arrays, a few KiB):
 * ``param_<j>``: the two starting parameters (shapes (3, 4) and (5,)), shared by every case;
 * ``grads_<j>``: the gradients of parameter ``j`` at steps 0, 1, 2, stacked, shared;
 * ``<name>``: shape (3, 17), row ``s`` the two parameters after step ``s`` under Keras,
-  raveled and concatenated (one array per case keeps the file small).
+  raveled and concatenated (one array per case keeps the file small);
+* ``<name>__finalized`` (cases with ``use_ema``): the parameters after
+  ``finalize_variable_values``, which ``fit`` calls at the end (the moving averages).
 
 The first parameter's gradients are large (norm ~ 7, entries beyond 0.5), the second's
 small (norm ~ 0.3), so ``clipnorm=1`` clips one and not the other and ``clipvalue=0.5``
@@ -47,6 +49,15 @@ CASES: dict[str, tuple[str, dict]] = {
     "nadam_default": ("Nadam", {}),
     # Options.
     "sgd": ("SGD", {"learning_rate": 0.1}),
+    "sgd_ema_every_step": (
+        "SGD",
+        {"learning_rate": 0.1, "use_ema": True, "ema_momentum": 0.5, "ema_overwrite_frequency": 1},
+    ),
+    "adam_ema_every_2": (
+        "Adam",
+        {"learning_rate": 0.01, "use_ema": True, "ema_momentum": 0.9, "ema_overwrite_frequency": 2},
+    ),
+    "rmsprop_ema_no_overwrite": ("RMSprop", {"learning_rate": 0.01, "use_ema": True}),
     "sgd_momentum": ("SGD", {"learning_rate": 0.1, "momentum": 0.9}),
     "sgd_nesterov": ("SGD", {"learning_rate": 0.1, "momentum": 0.9, "nesterov": True}),
     "sgd_weight_decay": ("SGD", {"learning_rate": 0.1, "momentum": 0.5, "weight_decay": 0.2}),
@@ -177,6 +188,11 @@ def main() -> None:
                 np.concatenate([keras.ops.convert_to_numpy(v).ravel() for v in variables])
             )
         arrays[name] = np.stack(trajectory).astype(np.float32)
+        if kwargs.get("use_ema"):
+            optimizer.finalize_variable_values(variables)  # what fit does at the end
+            arrays[f"{name}__finalized"] = np.concatenate(
+                [keras.ops.convert_to_numpy(v).ravel() for v in variables]
+            ).astype(np.float32)
     cases = {name: {"class": c, "kwargs": kw} for name, (c, kw) in CASES.items()}
     arrays["cases"] = np.array(json.dumps(cases, sort_keys=True))
     OUT.parent.mkdir(parents=True, exist_ok=True)

@@ -310,3 +310,19 @@ def test_default_names_follow_keras():
     ]:
         name = cls(*args).name
         assert name == expected or name.startswith(expected + "_"), name
+
+
+def test_all_finite_sees_every_kind_of_bad_value():
+    from rnnkit.validation import all_finite
+
+    x = np.ones((4, 5), np.float32)
+    assert all_finite(x)
+    big = np.full((4, 5), 3e38, np.float32)  # finite values whose sum overflows
+    assert all_finite(big)
+    for bad in (np.nan, np.inf, -np.inf):
+        y = x.copy()
+        y[2, 3] = bad
+        assert not all_finite(y)
+    mixed = big.copy()
+    mixed[0, 0] = -np.inf
+    assert not all_finite(mixed)

@@ -56,6 +56,65 @@ def test_matches_keras_float32(name):
     np.testing.assert_allclose(got, DATA[name], rtol=1e-6, atol=1e-7)
 
 
+@pytest.mark.parametrize("name", sorted(n for n in CASES if CASES[n]["kwargs"].get("use_ema")))
+def test_moving_averages_match_keras(name):
+    """What finalize_variable_values (the end of fit) leaves: Keras's moving averages."""
+    params = [p.copy() for p in PARAMS]
+    optimizer = make(name)
+    run(optimizer, params, GRADS)
+    optimizer.finalize_variable_values(params)
+    got = np.concatenate([p.ravel() for p in params])
+    np.testing.assert_allclose(got, DATA[f"{name}__finalized"], rtol=1e-6, atol=1e-7)
+
+
+def test_moving_average_by_hand_and_through_save_state():
+    """average = m * average + (1 - m) * param after each step, m = 0 at the first."""
+    params = [np.array([1.0, -2.0])]
+    optimizer = opt.SGD(1.0, use_ema=True, ema_momentum=0.75)
+    expected, values = None, []
+    for g in ([0.5, 0.5], [1.0, -1.0], [0.0, 2.0]):
+        optimizer.apply(params, [np.array(g)])
+        values.append(params[0].copy())
+        expected = values[0] if expected is None else 0.75 * expected + 0.25 * values[-1]
+    state = optimizer.get_state()
+    np.testing.assert_allclose(state["average"][0], expected)
+    twin = opt.SGD(1.0, use_ema=True, ema_momentum=0.75)
+    twin.set_state(state)
+    twin.finalize_variable_values(params)
+    np.testing.assert_allclose(params[0], expected)
+    restored = opt.SGD.from_config(optimizer.get_config())
+    assert restored.use_ema and restored.ema_momentum == 0.75
+    assert restored.ema_overwrite_frequency is None
+
+
+def test_fit_ends_on_the_moving_averages():
+    from rnnkit.layers import Dense
+    from rnnkit.models import Sequential
+
+    x = np.random.default_rng(0).normal(size=(16, 3))
+    y = x @ np.array([1.0, -1.0, 0.5])
+    model = Sequential([Dense(1, input_shape=(3,))])
+    model.compile(optimizer=opt.SGD(0.05, use_ema=True, ema_momentum=0.9), loss="mse")
+    model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    np.testing.assert_allclose(
+        model.get_weights()[0], model.optimizer.get_state()["average"][0], rtol=0, atol=0
+    )
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"use_ema": "yes"}, "use_ema"),
+        ({"use_ema": True, "ema_momentum": 1.5}, "ema_momentum"),
+        ({"use_ema": True, "ema_overwrite_frequency": 0}, "ema_overwrite_frequency"),
+        ({"use_ema": True, "ema_overwrite_frequency": 2.5}, "ema_overwrite_frequency"),
+    ],
+)
+def test_bad_ema_arguments(kwargs, match):
+    with pytest.raises((ArgumentError, ArgumentTypeError), match=match):
+        opt.Adam(**kwargs)
+
+
 # ---- an independent float64 oracle ------------------------------------------------------
 
 DEFAULTS = {  # Keras 3 defaults, written out independently of rnnkit
@@ -95,6 +154,7 @@ def oracle(class_name, kwargs, params, grads):
     m, v, a, vh = ([np.zeros_like(p) for p in params] for _ in range(4))
     acc = [np.full_like(p, k.get("initial_accumulator_value", 0.0)) for p in params]
     u_product = 1.0
+    averages = None  # the EMA of the parameters (use_ema)
     trajectory = []
     for step, gs in enumerate(grads):
         t = step + 1
@@ -153,6 +213,14 @@ def oracle(class_name, kwargs, params, grads):
                 m_hat = u_next * m[j] / (1 - u_product * u_next) + (1 - u_t) * g / (1 - u_product)
                 v_hat = v[j] / (1 - b2**t)
                 params[j] = params[j] - lr * m_hat / (np.sqrt(v_hat) + k["epsilon"])
+        if k.get("use_ema"):
+            mom = k.get("ema_momentum", 0.99) if step else 0.0
+            averages = [
+                p.copy() if avg is None else mom * avg + (1 - mom) * p
+                for p, avg in zip(params, averages or [None] * len(params), strict=True)
+            ]
+            if k.get("ema_overwrite_frequency") and t % k["ema_overwrite_frequency"] == 0:
+                params = [avg.copy() for avg in averages]
         trajectory.append(np.concatenate([p.ravel() for p in params]))
     return np.stack(trajectory)
 
@@ -713,7 +781,9 @@ def test_keras3_config_loads():
     optimizer = opt.get(keras_config)
     assert isinstance(optimizer, opt.Adam) and optimizer.clipnorm == 1.0
     keras_config["config"]["use_ema"] = True
-    with pytest.raises(ArgumentError, match="`use_ema` must be False"):
+    assert opt.get(keras_config).use_ema
+    keras_config["config"]["gradient_accumulation_steps"] = 4
+    with pytest.raises(ArgumentError, match="`gradient_accumulation_steps` must be None"):
         opt.get(keras_config)
     with pytest.raises(ArgumentError, match="keys among learning_rate, beta_1"):
         opt.Adam.from_config({"beta_3": 0.5})

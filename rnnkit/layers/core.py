@@ -34,6 +34,7 @@ from rnnkit.errors import (
 from rnnkit.kernels.blas import matmul
 from rnnkit.layers.base import Layer, serialize_object
 from rnnkit.validation import (
+    all_finite,
     check_bool,
     check_choice,
     check_positive_int,
@@ -102,7 +103,7 @@ def float_input(
     if x.size == 0:
         raise ShapeError(f"{owner}: input must not be empty; got shape {x.shape}.")
     x = np.asarray(x, dtype=layer.dtype)
-    if not np.isfinite(x).all():
+    if not all_finite(x):
         raise ArgumentError(f"{owner}: inputs contain NaN or infinity; clean the data first.")
     return x
 

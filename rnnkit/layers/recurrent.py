@@ -33,7 +33,14 @@ from rnnkit.errors import (
 )
 from rnnkit.kernels.blas import matmul
 from rnnkit.layers.base import Layer
-from rnnkit.validation import check_bool, check_choice, check_positive_int, check_rate, check_seed
+from rnnkit.validation import (
+    all_finite,
+    check_bool,
+    check_choice,
+    check_positive_int,
+    check_rate,
+    check_seed,
+)
 
 _NO_MASK = np.zeros((0, 0), dtype=np.bool_)
 
@@ -420,7 +427,7 @@ class RNNBase(Layer):
                 f"{x.shape} with {x.shape[-1]}."
             )
         x = np.asarray(x, dtype=self.dtype)
-        if not np.isfinite(x).all():
+        if not all_finite(x):
             raise ArgumentError(
                 f"{self._owner}: inputs contain NaN or infinity; clean the data first."
             )

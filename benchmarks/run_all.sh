@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Every benchmark behind docs/benchmarks.md, one after another (about 45 minutes on the
+# project's 2-core machine). Needs the bench extra (PyTorch) and the IMDB data
+# (RNNKIT_DATA_DIR); writes Markdown and JSON into benchmarks/results/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=benchmarks/results
+mkdir -p "$out"
+python=${PYTHON:-python}
+shapes="64x200x128x128 32x80x128x128 128x500x128x256 16x1000x128x512"
+"$python" benchmarks/bench_recurrent.py --shapes $shapes --threads 2 \
+    --json "$out/recurrent_2threads.json" | tee "$out/recurrent_2threads.md"
+"$python" benchmarks/bench_recurrent.py --shapes 64x200x128x128 --threads 1 --no-dropout \
+    --json "$out/recurrent_1thread.json" | tee "$out/recurrent_1thread.md"
+"$python" benchmarks/bench_recurrent.py --quick --no-dropout --no-gemm \
+    --shapes 64x50x128x128 64x100x128x128 64x200x128x128 64x400x128x128 64x800x128x128 \
+             64x200x128x64 64x200x128x256 64x200x128x512 \
+    --json "$out/scaling.json" | tee "$out/scaling.md"
+"$python" benchmarks/plot_scaling.py "$out/scaling.json" docs/scaling.png
+"$python" benchmarks/dropout_overhead.py lstm | tee "$out/dropout_lstm_2threads.md"
+"$python" benchmarks/dropout_overhead.py gru | tee "$out/dropout_gru_2threads.md"
+"$python" benchmarks/memory.py | tee "$out/memory.md"
+"$python" benchmarks/imdb_epoch.py --rounds 2 --bucket | tee "$out/imdb_epoch.md"
+"$python" benchmarks/padding.py --train | tee "$out/padding.md"
