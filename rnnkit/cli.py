@@ -134,6 +134,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--epochs", type=_positive_int, default=d.epochs, help="at most")
     run.add_argument("--batch-size", type=_positive_int, default=d.batch_size)
     run.add_argument("--learning-rate", type=_positive_float, default=d.learning_rate)
+    run.add_argument(
+        "--ema-momentum",
+        type=_fraction(True),
+        default=d.ema_momentum,
+        help="average the weights with this momentum; each epoch ends on the average (0: off)",
+    )
     run.add_argument("--seed", type=_non_negative_int, default=d.seed)
     run.add_argument("--validation-split", type=_fraction(False), default=d.validation_split)
     run.add_argument("--patience", type=_non_negative_int, default=d.patience)

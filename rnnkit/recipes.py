@@ -113,6 +113,10 @@ class IMDBConfig:
         epochs: Most epochs to train.
         batch_size: Reviews per gradient step.
         learning_rate: Adam's learning rate.
+        ema_momentum: If above 0, Adam keeps an exponential moving average of the weights
+            with this momentum (``use_ema``) and the weights become their averages at the
+            end of every epoch (``ema_overwrite_frequency`` = steps per epoch), so
+            validation, model selection and the saved model use the averaged weights.
         seed: Seed of the data shuffle, the weights, the dropout masks and the batches.
         validation_split: Fraction of the training reviews held out for model selection.
         patience: Epochs without a better ``val_accuracy`` before stopping.
@@ -136,6 +140,7 @@ class IMDBConfig:
     epochs: int = 4
     batch_size: int = 64
     learning_rate: float = 1e-3
+    ema_momentum: float = 0.0
     seed: int = 113
     validation_split: float = 0.1
     patience: int = 1
@@ -155,6 +160,7 @@ class IMDBConfig:
         check_rate(owner, "dropout", self.dropout)
         check_rate(owner, "recurrent_dropout", self.recurrent_dropout)
         check_rate(owner, "spatial_dropout", self.spatial_dropout)
+        check_rate(owner, "ema_momentum", self.ema_momentum)
         check_choice(owner, "pooling", self.pooling, ("max", "last"))
         if not 0.0 < self.validation_split < 1.0:
             raise ArgumentError(
@@ -501,7 +507,12 @@ def train_imdb(
 
     model = build_imdb_model(config)
     model.compile(
-        optimizer=optimizers_module.Adam(learning_rate=config.learning_rate),
+        optimizer=optimizers_module.Adam(
+            learning_rate=config.learning_rate,
+            use_ema=config.ema_momentum > 0,
+            ema_momentum=config.ema_momentum or 0.99,
+            ema_overwrite_frequency=-(-(len(x_train) - validation) // config.batch_size),
+        ),
         loss="binary_crossentropy",
         metrics=["accuracy"],
     )

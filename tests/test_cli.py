@@ -10,11 +10,12 @@ from imdb_corpus import synthetic_corpus, write_archive
 from rnnkit import recipes
 from rnnkit.cli import main
 from rnnkit.data import imdb as source
+from rnnkit.models import load_model
 
 TINY_RECIPE = [
     "--units", "3", "--embedding-dim", "4", "--maxlen", "12", "--num-words", "40",
     "--epochs", "2", "--batch-size", "8", "--learning-rate", "0.05", "--seed", "3",
-    "--validation-split", "0.25", "--verbose", "2",
+    "--validation-split", "0.25", "--verbose", "2", "--ema-momentum", "0.5",
 ]  # fmt: skip
 
 
@@ -59,6 +60,11 @@ def test_train_writes_everything(trained):
     assert set(metrics["history"]) == {"loss", "accuracy", "val_loss", "val_accuracy"}
     assert len(metrics["history"]["loss"]) == metrics["epochs_run"] <= 2
     assert metrics["config"]["units"] == 3 and metrics["config"]["cell"] == "gru"
+    assert metrics["config"]["ema_momentum"] == 0.5 and metrics["config"]["bucket_by_length"]
+    optimizer = load_model(str(out / "model.rnnkit")).optimizer
+    # Each epoch (24 reviews, batch 8: 3 steps) ends on the averaged weights.
+    assert optimizer.use_ema and optimizer.ema_momentum == 0.5
+    assert optimizer.ema_overwrite_frequency == 3
     assert metrics["config"]["data"] == str(archive)
     assert metrics["data"] == {
         "train_samples": 24,
@@ -158,6 +164,8 @@ def test_recipe_validation():
         recipes.IMDBConfig(num_words=3)
     with pytest.raises(ValueError, match="pooling"):
         recipes.IMDBConfig(pooling="mean")
+    with pytest.raises(ValueError, match="ema_momentum"):
+        recipes.IMDBConfig(ema_momentum=1.0)
     model = recipes.build_imdb_model(
         recipes.IMDBConfig(cell="lstm", layers=2, bidirectional=True, units=2, num_words=10)
     )
