@@ -1,6 +1,7 @@
 """The public layer contract: bad arguments, configs, weights, states, imports."""
 
 import ast
+import os
 import pathlib
 
 import numpy as np
@@ -326,3 +327,17 @@ def test_all_finite_sees_every_kind_of_bad_value():
     mixed = big.copy()
     mixed[0, 0] = -np.inf
     assert not all_finite(mixed)
+
+
+def test_allocator_tuning_runs_once_and_can_be_turned_off():
+    import subprocess
+    import sys
+
+    from rnnkit.kernels import allocator
+
+    code = "import rnnkit.kernels as k; print(k.ALLOCATOR_TUNED)"
+    env = dict(os.environ, RNNKIT_MALLOC_TUNING="0")
+    off = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert off.stdout.strip() == "False"
+    if sys.platform.startswith("linux"):
+        assert allocator.ALLOCATOR_TUNED  # glibc took the settings

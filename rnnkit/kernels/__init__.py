@@ -5,8 +5,11 @@ The layers do the whole-sequence matrix products (input projection, weight and i
 gradients); the kernels run the recurrence: the per-step recurrent product and the
 fused gate math, forward and backward. No validation happens here: the layers check
 everything before calling in.
+
+Importing this package also tunes the C allocator once (:mod:`rnnkit.kernels.allocator`).
 """
 
+from rnnkit.kernels.allocator import ALLOCATOR_TUNED
 from rnnkit.kernels.dropout import (
     masked_product,
     masked_product_transposed,
@@ -19,6 +22,7 @@ from rnnkit.kernels.sequence import masked_outputs, masked_outputs_backward
 from rnnkit.kernels.simple_rnn import simple_rnn_backward, simple_rnn_forward
 
 __all__ = [
+    "ALLOCATOR_TUNED",
     "gru_backward",
     "gru_forward",
     "lstm_backward",
