@@ -477,21 +477,33 @@ def _wait_for_quiet(max_busy_cores: float, max_wait_s: float) -> tuple[float, fl
     return round(time.perf_counter() - t0, 1), None if busy is None else round(busy, 2)
 
 
-def _fmt_ms(record: dict | None) -> str:
-    if record is None:
+def _fmt_ms(records: list[dict] | dict | None) -> str:
+    """Median ms; ``±x%``: the spread of repetitions (one round) or of the rounds' medians."""
+    if records is None:
         return "n/a"
-    if "result" not in record:
+    records = records if isinstance(records, list) else [records]
+    good = [rec for rec in records if "result" in rec]
+    if not good:
         return "error"
-    r = record["result"]
-    med = r["median_s"]
-    spread = (r["max_s"] - r["min_s"]) / (2 * med) * 100 if med > 0 else 0.0
-    return f"{med * 1e3:.1f} ±{spread:.0f}%" + (" *" if _disturbed(record) else "")
+    med = _median_s(good)
+    if len(good) == 1:
+        r = good[0]["result"]
+        low, high = r["min_s"], r["max_s"]
+    else:
+        medians = [rec["result"]["median_s"] for rec in good]
+        low, high = min(medians), max(medians)
+    spread = (high - low) / (2 * med) * 100 if med > 0 else 0.0
+    disturbed = any(_disturbed(rec) for rec in good)
+    return f"{med * 1e3:.1f} ±{spread:.0f}%" + (" *" if disturbed else "")
 
 
-def _median_s(record: dict | None) -> float | None:
-    if record is None or "result" not in record:
+def _median_s(records: list[dict] | dict | None) -> float | None:
+    """The median over rounds of each round's median step time."""
+    if records is None:
         return None
-    return record["result"]["median_s"]
+    records = records if isinstance(records, list) else [records]
+    medians = [rec["result"]["median_s"] for rec in records if "result" in rec]
+    return statistics.median(medians) if medians else None
 
 
 def _progress(msg: str) -> None:
@@ -546,6 +558,7 @@ def run_benchmarks(args: argparse.Namespace) -> dict:
         "learning_rate": LEARNING_RATE,
         "numba_cache": "fresh per worker" if args.cold_compile else "fresh per run",
         "retries": args.retries,
+        "rounds": args.rounds,
         "quiet_cores": args.quiet_cores,
         "max_wait_s": args.max_wait_s,
     }
@@ -579,6 +592,8 @@ def run_benchmarks(args: argparse.Namespace) -> dict:
                         pair_index += 1
                     plan.extend({**base, "peer": p, "mode": mode} for p in these)
 
+    # Rounds: the whole plan again, so that slow drifts of the machine hit both peers.
+    plan = [{**spec, "round": r} for r in range(args.rounds) for spec in plan]
     records: list[dict] = []
     cache_root = tempfile.mkdtemp(prefix="rnnkit-bench-numba-")
     try:
@@ -609,11 +624,20 @@ def run_benchmarks(args: argparse.Namespace) -> dict:
 
 
 def _lookup(records: list[dict], **key) -> dict | None:
-    for rec in records:
-        spec = rec["spec"]
-        if all((Shape(**spec[k]) if k == "shape" else spec[k]) == v for k, v in key.items()):
-            return rec
-    return None
+    found = _lookup_all(records, **key)
+    return found[0] if found else None
+
+
+def _lookup_all(records: list[dict], **key) -> list[dict]:
+    """Every round's record of one measurement."""
+    return [
+        rec
+        for rec in records
+        if all(
+            (Shape(**rec["spec"][k]) if k == "shape" else rec["spec"][k]) == v
+            for k, v in key.items()
+        )
+    ]
 
 
 def build_rows(data: dict, args: argparse.Namespace) -> list[dict]:
@@ -625,8 +649,8 @@ def build_rows(data: dict, args: argparse.Namespace) -> list[dict]:
                 key = {"threads": threads, "cell": cell, "shape": shape}
                 gemm = _lookup(records, peer="gemm", **key)
                 for mode in _modes(cell, args.no_dropout):
-                    torch_rec = _lookup(records, peer="torch", mode=mode, **key)
-                    rnn_rec = _lookup(records, peer="rnnkit", mode=mode, **key)
+                    torch_rec = _lookup_all(records, peer="torch", mode=mode, **key) or None
+                    rnn_rec = _lookup_all(records, peer="rnnkit", mode=mode, **key) or None
                     t_torch, t_rnn = _median_s(torch_rec), _median_s(rnn_rec)
                     flops = effective_flops(cell, shape, mode)
                     row = {
@@ -641,7 +665,7 @@ def build_rows(data: dict, args: argparse.Namespace) -> list[dict]:
                         "rnnkit_gflops": flops / t_rnn / 1e9 if t_rnn else None,
                         "torch_gflops": flops / t_torch / 1e9 if t_torch else None,
                         "rnnkit_first_call_s": (
-                            rnn_rec["result"]["first_call_s"] if _median_s(rnn_rec) else None
+                            rnn_rec[0]["result"]["first_call_s"] if _median_s(rnn_rec) else None
                         ),
                         "gemm_input_gflops": None,
                         "gemm_step_gflops": None,
@@ -670,8 +694,14 @@ def render_markdown(data: dict, rows: list[dict], args: argparse.Namespace) -> s
         f"torch {h['torch']}, rnnkit {h['rnnkit']} ({h['rnnkit_git']})",
         f"- median of {h['repeats']} repetitions (each >= {h['min_rep_s']} s of back-to-back "
         f"steps) after {h['warmup_s']} s warm-up; every (peer, cell, shape, mode) in its own "
-        "subprocess, one at a time, torch and rnnkit alternating; ±x% = (max-min)/(2*median); "
-        "* = other processes took > 10% of the worker's time even after "
+        "subprocess, one at a time, torch and rnnkit alternating; "
+        + (
+            f"{h.get('rounds', 1)} rounds of the whole plan, the median over rounds shown, "
+            "±x% = (max-min)/(2*median) of the rounds' medians; "
+            if h.get("rounds", 1) > 1
+            else "±x% = (max-min)/(2*median) of the repetitions; "
+        )
+        + "* = other processes took > 10% of the worker's time even after "
         f"{h['retries']} retries",
         "- effective GFLOP/s = (3 x train, 1 x infer) x 2*B*T*(F+n)*G*n / time "
         "(G = 4 LSTM, 3 GRU, 1 RNN); GEMM ref = measured float32 NumPy matmul "
@@ -721,7 +751,7 @@ def render_markdown(data: dict, rows: list[dict], args: argparse.Namespace) -> s
 
     first_rows = []
     for row in rows:
-        rec = row["_rnnkit"]
+        rec = row["_rnnkit"][0] if row["_rnnkit"] else None
         if rec is None or "result" not in rec:
             continue
         r = rec["result"]
@@ -818,6 +848,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=float,
         default=None,
         help="warm-up seconds after the first call (default 0.5; 0.2 with --quick)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="run the whole plan this many times; tables give the median over rounds "
+        "and ±x%% becomes the spread of the rounds' medians (default 1)",
     )
     parser.add_argument("--quick", action="store_true", help="fewer repeats, shorter reps")
     parser.add_argument(

@@ -466,15 +466,19 @@ class RNNBase(Layer):
         self, h_all: np.ndarray, time_mask: np.ndarray | None, final_states: list[np.ndarray]
     ) -> list[np.ndarray]:
         steps = h_all.shape[0] - 1
-        if time_mask is None:
-            sequence_tm = h_all[1:]
+        if not self.return_sequences:
+            output = h_all[steps].copy()
+            if time_mask is not None:
+                # The last output is the final state where the row's last step produced
+                # it: its last step (zero_output_for_mask), else any step; zeros otherwise.
+                carries = time_mask[steps - 1] if self.zero_output_for_mask else time_mask.any(0)
+                output[~carries] = 0.0
+        elif time_mask is None:
+            output = np.ascontiguousarray(h_all[1:].transpose(1, 0, 2))
         else:
             sequence_tm = np.empty_like(h_all[1:])
             kernels.masked_outputs(h_all, time_mask, self.zero_output_for_mask, sequence_tm)
-        if self.return_sequences:
             output = np.ascontiguousarray(sequence_tm.transpose(1, 0, 2))
-        else:
-            output = sequence_tm[steps - 1].copy()
         return [output] + ([s.copy() for s in final_states] if self.return_state else [])
 
     # ----------------------------------------------------------------- backward
