@@ -28,13 +28,11 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-from pathlib import Path
 
-RESULT_PREFIX = "@@IMDB_EPOCH@@ "
+from worker import emit, run_worker
+
 NUM_WORDS = 20000
 EMBEDDING = 128
 UNITS = 128
@@ -110,23 +108,6 @@ def _worker(spec: dict) -> dict:
     return _rnnkit_epoch(x, y, spec["seed"], spec["peer"] == "rnnkit+bucket")
 
 
-def _run(spec: dict, threads: int) -> dict:
-    env = os.environ.copy()
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
-        env[var] = str(threads)
-    proc = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--worker", json.dumps(spec)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    for line in proc.stdout.splitlines():
-        if line.startswith(RESULT_PREFIX):
-            return json.loads(line[len(RESULT_PREFIX) :])
-    raise RuntimeError(f"{spec['peer']} worker failed:\n{proc.stderr[-3000:]}")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=2, help="epochs per peer (default 2)")
@@ -137,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        print(RESULT_PREFIX + json.dumps(_worker(json.loads(args.worker))))
+        emit(_worker(json.loads(args.worker)))
         return 0
 
     import numpy as np
@@ -158,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         np.savez(path, x=x, y=y)
         for r in range(args.rounds):
             for peer in peers:
-                result = _run({"peer": peer, "data": path, "seed": r}, args.threads)
+                result = run_worker(__file__, {"peer": peer, "data": path, "seed": r}, args.threads)
                 times[peer].append(result["epoch_s"])
                 losses[peer].append(result["loss"])
                 print(

@@ -28,11 +28,9 @@ import argparse
 import json
 import os
 import resource
-import subprocess
-import sys
-from pathlib import Path
 
-RESULT_PREFIX = "@@MEMORY@@ "
+from worker import emit, run_worker
+
 GATES = {"lstm": 4, "gru": 3, "gru_reset_after": 3, "simple_rnn": 1}
 STATES = {"lstm": 2, "gru": 1, "gru_reset_after": 1, "simple_rnn": 1}
 
@@ -86,24 +84,6 @@ def _worker(cell: str, batch: int, steps: int, features: int, units: int) -> dic
     }
 
 
-def _run(cell: str, shape: tuple[int, int, int, int], threads: int) -> dict:
-    env = os.environ.copy()
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS"):
-        env[var] = str(threads)
-    spec = json.dumps({"cell": cell, "shape": shape})
-    proc = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--worker", spec],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    for line in proc.stdout.splitlines():
-        if line.startswith(RESULT_PREFIX):
-            return json.loads(line[len(RESULT_PREFIX) :])
-    raise RuntimeError(f"worker for {cell} failed:\n{proc.stderr[-2000:]}")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cells", nargs="+", choices=list(GATES), default=list(GATES))
@@ -113,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.worker:
         spec = json.loads(args.worker)
-        print(RESULT_PREFIX + json.dumps(_worker(spec["cell"], *spec["shape"])))
+        emit(_worker(spec["cell"], *spec["shape"]))
         return 0
     shape = tuple(int(p) for p in args.shape.lower().split("x"))
     if len(shape) != 4 or min(shape) < 1:
@@ -123,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     print("| cell | activations BPTT keeps (MiB) | traced peak (MiB) | ratio | RSS growth (MiB) |")
     print("|---|--:|--:|--:|--:|")
     for cell in args.cells:
-        r = _run(cell, shape, args.threads)
+        r = run_worker(__file__, {"cell": cell, "shape": shape}, args.threads)
         print(
             f"| {cell} | {r['activations'] / mib:.0f} | {r['traced_peak'] / mib:.0f} | "
             f"{r['traced_peak'] / r['activations']:.2f} | "

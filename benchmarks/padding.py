@@ -21,15 +21,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
+from worker import emit, run_worker
 
-RESULT_PREFIX = "@@PADDING@@ "
 BATCH = 64
 
 
@@ -102,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        print(RESULT_PREFIX + json.dumps(_train(json.loads(args.worker))))
+        emit(_train(json.loads(args.worker)))
         return 0
 
     x, y, x_test, y_test = _load(args.maxlen)
@@ -117,26 +114,13 @@ def main(argv: list[str] | None = None) -> int:
     if not args.train:
         return 0
 
-    env = os.environ.copy()
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS"):
-        env[var] = str(args.threads)
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "imdb.npz")
         np.savez(path, x=x, y=y, x_test=x_test, y_test=y_test)
         for bucket in (False, True):
             spec = {"data": path, "seed": args.seed, "epochs": args.epochs, "bucket": bucket}
-            proc = subprocess.run(
-                [sys.executable, str(Path(__file__).resolve()), "--worker", json.dumps(spec)],
-                env=env,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(RESULT_PREFIX)]
-            if not lines:
-                raise RuntimeError(proc.stderr[-3000:])
-            results[bucket] = json.loads(lines[-1][len(RESULT_PREFIX) :])
+            results[bucket] = run_worker(__file__, spec, args.threads)
     print(
         f"\nEmbedding(20000, 64, mask_zero) -> LSTM(64) -> Dense(1), batch {BATCH}, "
         f"{args.epochs} epochs, {args.threads} thread(s):\n"

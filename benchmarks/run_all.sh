@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every benchmark behind docs/benchmarks.md, one after another (about 45 minutes on the
+# Every benchmark behind docs/benchmarks.md, one after another (about 50 minutes on the
 # project's 2-core machine). Needs the bench extra (PyTorch) and the IMDB data
 # (RNNKIT_DATA_DIR); writes Markdown and JSON into benchmarks/results/.
 set -euo pipefail
@@ -10,6 +10,8 @@ python=${PYTHON:-python}
 shapes="64x200x128x128 32x80x128x128 128x500x128x256 16x1000x128x512"
 "$python" benchmarks/bench_recurrent.py --shapes $shapes --threads 2 \
     --json "$out/recurrent_2threads.json" | tee "$out/recurrent_2threads.md"
+"$python" benchmarks/bench_recurrent.py --rounds 3 --no-dropout \
+    --json "$out/recurrent_default_3rounds.json" | tee "$out/recurrent_default_3rounds.md"
 "$python" benchmarks/bench_recurrent.py --shapes 64x200x128x128 --threads 1 --no-dropout \
     --json "$out/recurrent_1thread.json" | tee "$out/recurrent_1thread.md"
 "$python" benchmarks/bench_recurrent.py --quick --no-dropout --no-gemm \
@@ -22,3 +24,7 @@ shapes="64x200x128x128 32x80x128x128 128x500x128x256 16x1000x128x512"
 "$python" benchmarks/memory.py | tee "$out/memory.md"
 "$python" benchmarks/imdb_epoch.py --rounds 2 --bucket | tee "$out/imdb_epoch.md"
 "$python" benchmarks/padding.py --train | tee "$out/padding.md"
+"$python" benchmarks/blas_step.py | tee "$out/blas_step.md"
+"$python" benchmarks/profile_step.py --cell lstm | tee "$out/profile_lstm.md"
+"$python" benchmarks/profile_step.py --cell lstm --shape 16x1000x128x512 --repeats 5 \
+    | tee "$out/profile_lstm_16x1000x512.md"

@@ -843,6 +843,9 @@ class Optimizer:
 
     def __repr__(self) -> str:
         config = self.get_config()
+        if not self.use_ema:  # the averaging options mean nothing while it is off
+            for key in ("use_ema", "ema_momentum", "ema_overwrite_frequency"):
+                config.pop(key)
         args = ", ".join(f"{k}={v!r}" for k, v in config.items() if v is not None and k != "name")
         return f"{type(self).__name__}({args})"
 
