@@ -341,3 +341,35 @@ def test_allocator_tuning_runs_once_and_can_be_turned_off():
     assert off.stdout.strip() == "False"
     if sys.platform.startswith("linux"):
         assert allocator.ALLOCATOR_TUNED  # glibc took the settings
+
+
+def test_both_blas_bindings_give_the_same_products():
+    """RNNKIT_BLAS=scipy binds the kernels' gemm to SciPy's BLAS instead of NumPy's."""
+    import subprocess
+    import sys
+
+    from rnnkit.kernels import blas
+
+    code = """
+import numpy as np
+from rnnkit.kernels import blas
+rng = np.random.default_rng(0)
+errors = []
+for dtype, tol in ((np.float32, 1e-5), (np.float64, 1e-12)):
+    a = rng.normal(size=(7, 5)).astype(dtype)
+    b = rng.normal(size=(7, 3)).astype(dtype)
+    c = rng.normal(size=(5, 3)).astype(dtype)
+    expected = a.T @ b + 0.5 * c
+    blas.gemm(a, b, c, True, False, 0.5)  # c = a.T @ b + 0.5 c
+    errors.append(float(abs(c - expected).max()) < tol)
+print(blas.BLAS, all(errors))
+"""
+    for choice in ("scipy", "numpy"):
+        env = dict(os.environ, RNNKIT_BLAS=choice)
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        name, ok = out.stdout.split()
+        assert ok == "True"
+        if choice == "scipy":
+            assert name == "scipy"
+    assert blas.BLAS in ("numpy", "scipy")

@@ -4,9 +4,12 @@ Numba's ``np.dot`` only multiplies whole contiguous matrices into a fresh output
 recurrences need more of ``gemm``: accumulating into the gate pre-activations in place
 (``beta = 1``), multiplying gate blocks of a fused matrix (a leading dimension larger
 than the block), and transposed operands without copies. :func:`gemm` gives that, for
-row-major (C-order) matrices whose rows may be strided, by calling the ``numba_xxgemm``
-helper that Numba itself uses for ``np.dot`` (SciPy's BLAS). Keeping every product in
-this one BLAS also keeps one thread pool: NumPy's own OpenBLAS would spin against it.
+row-major (C-order) matrices whose rows may be strided, through NumPy's own OpenBLAS
+where NumPy ships one (``scipy-openblas64``; its 0.3.31 build runs the small per-step
+products of a recurrence up to twice as fast as SciPy's 0.3.30), else through the
+``numba_xxgemm`` helper Numba uses for ``np.dot`` (SciPy's BLAS). Every product goes
+through the one BLAS :data:`BLAS` names, so there is one thread pool: two BLAS pools
+would spin against each other on the same cores.
 
 >>> import numpy as np
 >>> a = np.arange(6.0).reshape(2, 3); b = np.ones((2, 4))
@@ -18,14 +21,39 @@ array([3., 5., 7.])
 array([3., 5., 7.])
 """
 
+import ctypes
+import glob
+import os
+
+import llvmlite.binding as llvm
 import numpy as np
-from numba import njit, types
+from numba import _helperlib, cfunc, njit, types
 from numba.np.linalg import ensure_blas
 
 ensure_blas()
 
+# The kernels call two symbols with the signature of an ILP64 CBLAS ``cblas_?gemm``:
+#   void rnnkit_?gemm(order, transa, transb, m, n, k, alpha, a*, lda, b*, ldb, beta, c*, ldc)
+# (pointers passed as addresses, alpha and beta by value). They are bound once per
+# process, below: to NumPy's OpenBLAS (``scipy_cblas_?gemm64_``) where NumPy ships it,
+# else to adapters over Numba's numba_xxgemm (SciPy's BLAS). Kernels in Numba's cache
+# refer to the symbols by name, so they stay valid whichever BLAS a process binds; and
+# rnnkit uses one BLAS, so one thread pool. RNNKIT_BLAS=scipy picks SciPy's.
+_ORDER, _NO_TRANS, _TRANS = 102, 111, 112  # CblasColMajor, CblasNoTrans, CblasTrans
+
+
+def _cblas_signature(real: types.Type):  # noqa: ANN202 - a Numba signature
+    i64, ptr = types.int64, types.intp
+    return types.void(
+        types.intc, types.intc, types.intc, i64, i64, i64, real, ptr, i64, ptr, i64, real, ptr, i64
+    )
+
+
+_sgemm = types.ExternalFunction("rnnkit_sgemm", _cblas_signature(types.float32))
+_dgemm = types.ExternalFunction("rnnkit_dgemm", _cblas_signature(types.float64))
+
 # int numba_xxgemm(kind, transa, transb, m, n, k, alpha*, a*, lda, b*, ldb, beta*, c*, ldc):
-# Fortran (column-major) semantics; pointers are passed as addresses.
+# Fortran semantics, every scalar behind a pointer.
 _xxgemm = types.ExternalFunction(
     "numba_xxgemm",
     types.intc(
@@ -36,8 +64,68 @@ _xxgemm = types.ExternalFunction(
         types.intp, types.intp, types.intp,
     ),
 )  # fmt: skip
-_N = 110  # 'n': no transpose
-_T = 116  # 't': transpose
+
+
+@njit(cache=True)
+def _fortran_gemm(kind, dtype, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc):
+    scalars = np.empty(2, dtype)
+    scalars[0] = alpha
+    scalars[1] = beta
+    size = scalars.itemsize
+    _xxgemm(
+        kind, 116 if ta == _TRANS else 110, 116 if tb == _TRANS else 110, m, n, k,
+        scalars.ctypes.data, a, lda, b, ldb, scalars.ctypes.data + size, c, ldc,
+    )  # fmt: skip
+
+
+def _adapter(kind: int, dtype: type) -> object:
+    """A CBLAS-shaped ``?gemm`` over numba_xxgemm, for BLAS kind 's' (115) or 'd' (100)."""
+
+    def adapter(order, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc):  # noqa: ARG001
+        _fortran_gemm(kind, dtype, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+
+    return adapter
+
+
+def _scipy_adapters() -> tuple[int, int]:
+    """The adapters compiled (not cached: they are closures): their addresses."""
+    addresses = []
+    for real, kind, dtype in ((types.float32, 115, np.float32), (types.float64, 100, np.float64)):
+        compiled = cfunc(_cblas_signature(real))(_adapter(kind, dtype))
+        _ADAPTERS.append(compiled)  # keep the code alive
+        addresses.append(compiled.address)
+    return addresses[0], addresses[1]
+
+
+def _numpy_cblas() -> tuple[int, int] | None:
+    """Addresses of NumPy's ILP64 ``scipy_cblas_sgemm64_`` / ``dgemm64_``, if it ships them."""
+    folder = os.path.join(os.path.dirname(os.path.dirname(np.__file__)), "numpy.libs")
+    for path in sorted(glob.glob(os.path.join(folder, "libscipy_openblas64_*"))):
+        try:
+            lib = ctypes.CDLL(path)
+            return (
+                ctypes.cast(lib.scipy_cblas_sgemm64_, ctypes.c_void_p).value,
+                ctypes.cast(lib.scipy_cblas_dgemm64_, ctypes.c_void_p).value,
+            )
+        except (OSError, AttributeError):
+            continue
+    return None
+
+
+def _bind() -> str:
+    numpy_blas = None
+    if os.environ.get("RNNKIT_BLAS", "").strip().lower() != "scipy":
+        numpy_blas = _numpy_cblas()
+    sgemm, dgemm = numpy_blas or _scipy_adapters()
+    llvm.add_symbol("rnnkit_sgemm", sgemm)
+    llvm.add_symbol("rnnkit_dgemm", dgemm)
+    return "numpy" if numpy_blas else "scipy"
+
+
+_ADAPTERS: list = []
+BLAS = _bind()
+"""Which BLAS the kernels call: ``"numpy"`` (NumPy's OpenBLAS) or ``"scipy"``."""
+_ = _helperlib  # numba_xxgemm is registered by ensure_blas() above
 
 
 @njit(cache=True)
@@ -65,27 +153,19 @@ def gemm(a, b, c, trans_a, trans_b, beta):
     if m == 0 or n == 0:
         return
     size = c.itemsize
-    scalars = np.empty(2, c.dtype)
-    scalars[0] = 1.0
-    scalars[1] = beta
-    kind = 115 if size == 4 else 100  # BLAS kind 's' (float32) or 'd' (float64)
     # Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T.
-    _xxgemm(
-        kind,
-        _T if trans_b else _N,
-        _T if trans_a else _N,
-        n,
-        m,
-        k,
-        scalars.ctypes.data,
-        b.ctypes.data,
-        _leading(b, size),
-        a.ctypes.data,
-        _leading(a, size),
-        scalars.ctypes.data + size,
-        c.ctypes.data,
-        _leading(c, size),
-    )
+    args_b = (_TRANS if trans_b else _NO_TRANS, b.ctypes.data, _leading(b, size))
+    args_a = (_TRANS if trans_a else _NO_TRANS, a.ctypes.data, _leading(a, size))
+    if size == 4:
+        _sgemm(
+            _ORDER, args_b[0], args_a[0], n, m, k, np.float32(1.0), args_b[1], args_b[2],
+            args_a[1], args_a[2], np.float32(beta), c.ctypes.data, _leading(c, size),
+        )  # fmt: skip
+    else:
+        _dgemm(
+            _ORDER, args_b[0], args_a[0], n, m, k, 1.0, args_b[1], args_b[2],
+            args_a[1], args_a[2], np.float64(beta), c.ctypes.data, _leading(c, size),
+        )  # fmt: skip
 
 
 def _operand(x: np.ndarray) -> tuple[np.ndarray, bool]:
