@@ -27,7 +27,7 @@ import os
 
 import llvmlite.binding as llvm
 import numpy as np
-from numba import _helperlib, cfunc, njit, types
+from numba import cfunc, njit, types
 from numba.np.linalg import ensure_blas
 
 ensure_blas()
@@ -125,7 +125,6 @@ def _bind() -> str:
 _ADAPTERS: list = []
 BLAS = _bind()
 """Which BLAS the kernels call: ``"numpy"`` (NumPy's OpenBLAS) or ``"scipy"``."""
-_ = _helperlib  # numba_xxgemm is registered by ensure_blas() above
 
 
 @njit(cache=True)
