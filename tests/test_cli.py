@@ -9,7 +9,6 @@ from imdb_corpus import synthetic_corpus, write_archive
 
 from rnnkit import recipes
 from rnnkit.cli import main
-from rnnkit.data import imdb as source
 from rnnkit.models import load_model
 
 TINY_RECIPE = [
@@ -19,15 +18,7 @@ TINY_RECIPE = [
 ]  # fmt: skip
 
 
-@pytest.fixture(autouse=True)
-def isolated(tmp_path, monkeypatch):
-    monkeypatch.setenv("RNNKIT_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("RNNKIT_DATA_DIR", raising=False)
-
-    def no_network(*args, **kwargs):
-        raise AssertionError("a test tried to use the network")
-
-    monkeypatch.setattr(source, "urlopen", no_network)
+pytestmark = pytest.mark.usefixtures("offline_imdb")
 
 
 @pytest.fixture(scope="module")

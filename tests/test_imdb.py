@@ -14,16 +14,7 @@ from rnnkit.errors import ArgumentError, RnnkitError
 REAL_DATA_DIR = os.environ.get("RNNKIT_DATA_DIR")  # read before the fixture below unsets it
 
 
-@pytest.fixture(autouse=True)
-def isolated(tmp_path, monkeypatch):
-    """No user cache, no RNNKIT_DATA_DIR from the Makefile, and no network."""
-    monkeypatch.setenv("RNNKIT_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("RNNKIT_DATA_DIR", raising=False)
-
-    def no_network(*args, **kwargs):
-        raise AssertionError("a test tried to use the network")
-
-    monkeypatch.setattr(source, "urlopen", no_network)
+pytestmark = pytest.mark.usefixtures("offline_imdb")
 
 
 @pytest.fixture
