@@ -524,6 +524,35 @@ def test_parity_masks(variant, mask_kind, go_backwards, zero_output_for_mask, re
     )
 
 
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7])
+@pytest.mark.parametrize("return_sequences", [False, True])
+@pytest.mark.parametrize("go_backwards", [False, True])
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_parity_inference_in_chunks(monkeypatch, variant, go_backwards, return_sequences, chunk):
+    """Inference projects the inputs a few steps at a time; the states carry across chunks.
+
+    ``_CHUNK_BYTES`` is set so that each chunk holds ``chunk`` steps of 7 (odd and even
+    chunks, a shorter last one, one step per chunk), with padding that crosses chunks.
+    """
+    from rnnkit.layers import recurrent
+
+    rng = rng_for("chunks", variant, go_backwards, return_sequences, chunk)
+    batch, time, features, units = 3, 7, 4, 5
+    width = n_gates(variant) * units
+    monkeypatch.setattr(recurrent, "_CHUNK_BYTES", chunk * batch * width * 8)
+    assert_parity(
+        variant,
+        rng.normal(size=(batch, time, features)),
+        random_weights(rng, variant, features, units),
+        units=units,
+        mask=make_mask("middle_holes", rng, batch, time),
+        initial_state=random_states(rng, variant, batch, units),
+        go_backwards=go_backwards,
+        return_sequences=return_sequences,
+        return_state=True,
+    )
+
+
 @pytest.mark.parametrize("mask_dtype", [np.int8, np.int32, np.int64, np.uint8])
 @pytest.mark.parametrize("variant", list(VARIANTS))
 def test_parity_integer_mask(variant, mask_dtype):
