@@ -257,3 +257,28 @@ def test_size_one_dimensions(cell, units, features, batch, dropout, rng):
         inp[:, 0, 0] = rec[:, 0, 0] = 1 / 0.7  # keep one entry, or a gradient is truly zero
         layer._dropout_masks = lambda b, f: (inp, rec)
     check_gradients(layer, rng.normal(size=(batch, STEPS, features)), rng)
+
+
+@pytest.mark.parametrize("cell", ["simple_rnn", "lstm", "gru", "gru_reset_after"])
+@pytest.mark.parametrize("chunk", [1, 3])
+@pytest.mark.parametrize("dropout", [None, 1, 2], ids=["no_dropout", "per_gate", "shared"])
+def test_forward_in_chunks(monkeypatch, cell, chunk, dropout, rng):
+    """The training forward projects the inputs a chunk of steps at a time (chunks of 1
+    and of 3 + 1 steps here); gradients stay exact through the chunk boundaries."""
+    from rnnkit.layers import recurrent
+
+    base = cell.removesuffix("_reset_after")
+    options = {"reset_after": True} if cell == "gru_reset_after" else {}
+    if dropout is not None:
+        options.update(dropout=0.3, recurrent_dropout=0.3)
+        if base != "simple_rnn":
+            options["implementation"] = dropout
+    monkeypatch.setattr(recurrent, "_CHUNK_BYTES", chunk * BATCH * GATES[base] * UNITS * 8)
+    monkeypatch.setattr(recurrent, "_CHUNK_ROWS", 1)
+    layer = make_layer(base, rng, return_sequences=True, return_state=True, **options)
+    assert layer._chunk_steps(BATCH, STEPS) == chunk
+    if dropout is not None:
+        fix_dropout(layer, rng, dropout if base != "simple_rnn" else 2)
+    x = rng.normal(size=(BATCH, STEPS, FEATURES))
+    states = [rng.normal(size=(BATCH, UNITS)) for _ in range(2 if base == "lstm" else 1)]
+    check_gradients(layer, x, rng, mask=padded_mask("middle"), initial_state=states)

@@ -531,8 +531,9 @@ def test_parity_masks(variant, mask_kind, go_backwards, zero_output_for_mask, re
 def test_parity_inference_in_chunks(monkeypatch, variant, go_backwards, return_sequences, chunk):
     """Inference projects the inputs a few steps at a time; the states carry across chunks.
 
-    ``_CHUNK_BYTES`` is set so that each chunk holds ``chunk`` steps of 7 (odd and even
-    chunks, a shorter last one, one step per chunk), with padding that crosses chunks.
+    ``_CHUNK_BYTES`` and ``_CHUNK_ROWS`` are set so that each chunk holds ``chunk`` steps
+    of 7 (odd and even chunks, a shorter last one, one step per chunk), with padding that
+    crosses chunks.
     """
     from rnnkit.layers import recurrent
 
@@ -540,6 +541,7 @@ def test_parity_inference_in_chunks(monkeypatch, variant, go_backwards, return_s
     batch, time, features, units = 3, 7, 4, 5
     width = n_gates(variant) * units
     monkeypatch.setattr(recurrent, "_CHUNK_BYTES", chunk * batch * width * 8)
+    monkeypatch.setattr(recurrent, "_CHUNK_ROWS", 1)
     assert_parity(
         variant,
         rng.normal(size=(batch, time, features)),
