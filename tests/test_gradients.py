@@ -282,3 +282,14 @@ def test_forward_in_chunks(monkeypatch, cell, chunk, dropout, rng):
     x = rng.normal(size=(BATCH, STEPS, FEATURES))
     states = [rng.normal(size=(BATCH, UNITS)) for _ in range(2 if base == "lstm" else 1)]
     check_gradients(layer, x, rng, mask=padded_mask("middle"), initial_state=states)
+
+
+@pytest.mark.parametrize("cell", ["simple_rnn", "lstm", "gru", "gru_reset_after"])
+def test_one_step(cell, rng):
+    """A one-step sequence with initial states (the LSTM saves its c rows one per step)."""
+    base = cell.removesuffix("_reset_after")
+    options = {"reset_after": True} if cell == "gru_reset_after" else {}
+    layer = make_layer(base, rng, return_state=True, **options)
+    x = rng.normal(size=(BATCH, 1, FEATURES))
+    states = [rng.normal(size=(BATCH, UNITS)) for _ in range(2 if base == "lstm" else 1)]
+    check_gradients(layer, x, rng, initial_state=states)

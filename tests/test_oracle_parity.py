@@ -452,10 +452,15 @@ SHAPES = [  # (batch, time, features, units)
 ]
 
 
+@pytest.mark.parametrize("training", [False, True], ids=["inference", "training"])
 @pytest.mark.parametrize("shape", SHAPES, ids=lambda s: "x".join(map(str, s)))
 @pytest.mark.parametrize("variant", list(VARIANTS))
-def test_parity_shapes(variant, shape):
-    """Default activations, random biases and initial states, every returned array."""
+def test_parity_shapes(variant, shape, training):
+    """Default activations, random biases and initial states, every returned array.
+
+    Inference and training (no dropout) keep different buffers (the LSTM's cell
+    states: two rows in turn, or one per step); both must return the same states.
+    """
     batch, time, features, units = shape
     rng = rng_for("shapes", variant, shape)
     assert_parity(
@@ -466,6 +471,7 @@ def test_parity_shapes(variant, shape):
         initial_state=random_states(rng, variant, batch, units),
         return_sequences=True,
         return_state=True,
+        training=training,
     )
 
 
