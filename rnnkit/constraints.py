@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from rnnkit import registry
 from rnnkit.errors import ArgumentError, ArgumentTypeError, argument_message
 from rnnkit.validation import check_real
 
@@ -219,34 +220,20 @@ def get(
         ArgumentError: an unknown name or class name.
         ArgumentTypeError: anything else.
     """
-    if identifier is None or isinstance(identifier, Constraint):
-        return identifier
-    if isinstance(identifier, type) and issubclass(identifier, Constraint):
-        return identifier()
-    if isinstance(identifier, dict) and isinstance(identifier.get("class_name"), str):
-        cls = _CLASSES.get(identifier["class_name"]) or _REGISTRY.get(identifier["class_name"])
-        if cls is None:
-            expected = "a class name among " + ", ".join(_CLASSES)
-            raise ArgumentError(argument_message(owner, name, expected, identifier))
-        return cls.from_config(identifier.get("config") or {})
-    if isinstance(identifier, str):
-        cls = _REGISTRY.get(identifier) or _CLASSES.get(identifier)
-        if cls is None:
-            expected = "one of " + ", ".join(_REGISTRY)
-            raise ArgumentError(argument_message(owner, name, expected, identifier))
-        return cls()
+    if identifier is None:
+        return None
     expected = (
         "None, a constraint name (" + ", ".join(_REGISTRY) + "), an rnnkit.constraints "
         "object or a {'class_name': ..., 'config': ...} dict"
     )
-    raise ArgumentTypeError(argument_message(owner, name, expected, identifier))
+    return registry.resolve(
+        identifier, Constraint, _REGISTRY, _CLASSES, owner=owner, name=name, expected=expected
+    )
 
 
 def serialize(constraint: Constraint | None) -> dict[str, Any] | None:
     """Return ``{"class_name": ..., "config": ...}`` (None for None), readable by :func:`get`."""
-    if constraint is None:
-        return None
-    return {"class_name": type(constraint).__name__, "config": constraint.get_config()}
+    return None if constraint is None else registry.serialize(constraint)
 
 
 def names() -> tuple[str, ...]:

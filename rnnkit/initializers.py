@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from rnnkit import registry
 from rnnkit.errors import ArgumentError, ArgumentTypeError, argument_message
 from rnnkit.validation import check_choice, check_real, check_seed
 
@@ -468,32 +469,18 @@ def get(
         ArgumentError: an unknown name or class name.
         ArgumentTypeError: anything else, including None.
     """
-    if isinstance(identifier, Initializer):
-        return identifier
-    if isinstance(identifier, type) and issubclass(identifier, Initializer):
-        return identifier()
-    if isinstance(identifier, dict) and isinstance(identifier.get("class_name"), str):
-        cls = _CLASSES.get(identifier["class_name"]) or _REGISTRY.get(identifier["class_name"])
-        if cls is None:
-            expected = "a class name among " + ", ".join(_CLASSES)
-            raise ArgumentError(argument_message(owner, name, expected, identifier))
-        return cls.from_config(identifier.get("config") or {})
-    if isinstance(identifier, str):
-        cls = _REGISTRY.get(identifier) or _CLASSES.get(identifier)
-        if cls is None:
-            expected = "one of " + ", ".join(_REGISTRY)
-            raise ArgumentError(argument_message(owner, name, expected, identifier))
-        return cls()
     expected = (
         "an initializer name (" + ", ".join(_REGISTRY) + "), an rnnkit.initializers "
         "object or a {'class_name': ..., 'config': ...} dict"
     )
-    raise ArgumentTypeError(argument_message(owner, name, expected, identifier))
+    return registry.resolve(
+        identifier, Initializer, _REGISTRY, _CLASSES, owner=owner, name=name, expected=expected
+    )
 
 
 def serialize(initializer: Initializer) -> dict[str, Any]:
     """Return ``{"class_name": ..., "config": ...}``, which :func:`get` turns back into one."""
-    return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
+    return registry.serialize(initializer)
 
 
 def names() -> tuple[str, ...]:

@@ -72,6 +72,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import expit
 
+from rnnkit import registry
 from rnnkit.errors import ArgumentError, ArgumentTypeError, ShapeError, argument_message
 from rnnkit.validation import check_bool, check_choice, check_real
 
@@ -691,22 +692,8 @@ def get(
     >>> get("mse").name, type(get("binary_crossentropy")).__name__
     ('mse', 'BinaryCrossentropy')
     """
-    if identifier is None or isinstance(identifier, Loss):
-        return identifier
-    if isinstance(identifier, type) and issubclass(identifier, Loss):
-        return identifier()
-    if isinstance(identifier, dict) and isinstance(identifier.get("class_name"), str):
-        cls = _CLASSES.get(identifier["class_name"]) or _REGISTRY.get(identifier["class_name"])
-        if cls is None:
-            expected = "a class name among " + ", ".join(_CLASSES)
-            raise ArgumentError(argument_message(owner, name, expected, identifier))
-        return cls.from_config(identifier.get("config") or {})
-    if isinstance(identifier, str):
-        cls = _REGISTRY.get(identifier) or _CLASSES.get(identifier)
-        if cls is None:
-            expected = "one of " + ", ".join(_REGISTRY)
-            raise ArgumentError(argument_message(owner, name, expected, identifier))
-        return cls(name=identifier if identifier in _REGISTRY else None)
+    if identifier is None:
+        return None
     for function, key in _FUNCTIONS.items():
         if identifier is function:
             return _REGISTRY[key]()
@@ -714,14 +701,22 @@ def get(
         "a loss name (" + ", ".join(_REGISTRY) + "), an rnnkit.losses object or function, "
         "or a {'class_name': ..., 'config': ...} dict"
     )
-    raise ArgumentTypeError(argument_message(owner, name, expected, identifier))
+    return registry.resolve(
+        identifier,
+        Loss,
+        _REGISTRY,
+        _CLASSES,
+        owner=owner,
+        name=name,
+        expected=expected,
+        # Named by the identifier, as Keras's compile does; a class name keeps the default.
+        create=lambda cls, key: cls(name=key if key in _REGISTRY else None),
+    )
 
 
 def serialize(loss: Loss | None) -> dict[str, Any] | None:
     """Return ``{"class_name": ..., "config": ...}`` (None for None), readable by :func:`get`."""
-    if loss is None:
-        return None
-    return {"class_name": type(loss).__name__, "config": loss.get_config()}
+    return None if loss is None else registry.serialize(loss)
 
 
 def names() -> tuple[str, ...]:

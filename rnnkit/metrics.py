@@ -54,7 +54,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import expit
 
-from rnnkit import losses
+from rnnkit import losses, registry
 from rnnkit.errors import ArgumentError, ArgumentTypeError, ShapeError, argument_message
 from rnnkit.validation import check_choice, check_positive_int, check_real
 
@@ -717,23 +717,22 @@ def get(
         return identifier
     if isinstance(identifier, type) and issubclass(identifier, Metric):
         return identifier()
-    if isinstance(identifier, dict) and isinstance(identifier.get("class_name"), str):
-        cls = _CLASSES.get(identifier["class_name"])
-        if cls is None:
-            expected = "a class name among " + ", ".join(_CLASSES)
-            raise ArgumentError(argument_message("metrics.get", "identifier", expected, identifier))
+    if registry.is_config(identifier):
+        # Class names only: a config dict may not use a registered name here.
+        cls = registry.by_class_name(identifier, _CLASSES, owner="metrics.get", name="identifier")
         return cls.from_config(identifier.get("config") or {})
     if isinstance(identifier, str):
         if identifier.lower() in _ACCURACY_NAMES:
             cls = _accuracy_class(loss, output_shape, identifier)
         else:
-            found = _REGISTRY.get(identifier) or _CLASSES.get(identifier)
-            if found is None:
-                expected = "one of " + ", ".join(_ACCURACY_NAMES + tuple(_REGISTRY))
-                raise ArgumentError(
-                    argument_message("metrics.get", "identifier", expected, identifier)
-                )
-            cls = found
+            cls = registry.by_name(
+                identifier,
+                _REGISTRY,
+                _CLASSES,
+                owner="metrics.get",
+                name="identifier",
+                listed=names(),
+            )
         return cls(name=identifier)
     expected = (
         "a metric name (" + ", ".join(_ACCURACY_NAMES + tuple(_REGISTRY)) + "), an "
@@ -744,7 +743,7 @@ def get(
 
 def serialize(metric: Metric) -> dict[str, Any]:
     """Return ``{"class_name": ..., "config": ...}``, readable by :func:`get`."""
-    return {"class_name": type(metric).__name__, "config": metric.get_config()}
+    return registry.serialize(metric)
 
 
 def names() -> tuple[str, ...]:

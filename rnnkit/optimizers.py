@@ -56,6 +56,7 @@ from typing import Any
 
 import numpy as np
 
+from rnnkit import registry
 from rnnkit.errors import ArgumentError, ArgumentTypeError, ShapeError, argument_message
 from rnnkit.validation import check_bool
 
@@ -1740,7 +1741,7 @@ def _lookup(class_name: str, owner: str, name: str) -> type[Optimizer]:
 
 def serialize(optimizer: Optimizer) -> dict[str, Any]:
     """Return ``{"class_name": ..., "config": ...}``, readable by :func:`get` and by Keras."""
-    return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
+    return registry.serialize(optimizer)
 
 
 def names() -> tuple[str, ...]:

@@ -34,7 +34,8 @@ from typing import Any
 
 import numpy as np
 
-from rnnkit.errors import ArgumentError, ArgumentTypeError, argument_message
+from rnnkit import registry
+from rnnkit.errors import ArgumentError, argument_message
 from rnnkit.validation import check_real
 
 
@@ -206,34 +207,28 @@ def get(
         ArgumentError: an unknown name or class name.
         ArgumentTypeError: anything else.
     """
-    if identifier is None or isinstance(identifier, Regularizer):
-        return identifier
-    if isinstance(identifier, type) and issubclass(identifier, Regularizer):
-        return identifier()
-    if isinstance(identifier, dict) and isinstance(identifier.get("class_name"), str):
-        factory = _CLASSES.get(identifier["class_name"]) or _REGISTRY.get(identifier["class_name"])
-        if factory is None:
-            expected = "a class name among " + ", ".join(_CLASSES)
-            raise ArgumentError(argument_message(owner, name, expected, identifier))
-        return factory(**(identifier.get("config") or {}))
-    if isinstance(identifier, str):
-        factory = _REGISTRY.get(identifier) or _CLASSES.get(identifier)
-        if factory is None:
-            expected = "one of " + ", ".join(_REGISTRY)
-            raise ArgumentError(argument_message(owner, name, expected, identifier))
-        return factory()
+    if identifier is None:
+        return None
     expected = (
         "None, a regularizer name (" + ", ".join(_REGISTRY) + "), an rnnkit.regularizers "
         "object or a {'class_name': ..., 'config': ...} dict"
     )
-    raise ArgumentTypeError(argument_message(owner, name, expected, identifier))
+    return registry.resolve(
+        identifier,
+        Regularizer,
+        _REGISTRY,
+        _CLASSES,
+        owner=owner,
+        name=name,
+        expected=expected,
+        # A config may name a function ("l1"), which has no from_config.
+        build=lambda factory, config: factory(**config),
+    )
 
 
 def serialize(regularizer: Regularizer | None) -> dict[str, Any] | None:
     """Return ``{"class_name": ..., "config": ...}`` (None for None), readable by :func:`get`."""
-    if regularizer is None:
-        return None
-    return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
+    return None if regularizer is None else registry.serialize(regularizer)
 
 
 def names() -> tuple[str, ...]:

@@ -241,6 +241,7 @@ LEVELS = {
     "rnnkit.preprocessing": 1,
     "rnnkit.utils": 1,
     "rnnkit.validation": 0.5,
+    "rnnkit.registry": 0.5,
     "rnnkit.errors": 0,
 }
 # Keras spells saving as model methods (model.save); those call up into saving lazily.
