@@ -142,6 +142,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--seed", type=_non_negative_int, default=d.seed)
     run.add_argument("--validation-split", type=_fraction(False), default=d.validation_split)
+    run.add_argument(
+        "--validation",
+        choices=["film", "random"],
+        default=d.validation,
+        help="hold out whole films (like the test set) or random reviews (default film)",
+    )
     run.add_argument("--patience", type=_non_negative_int, default=d.patience)
     run.add_argument(
         "--bucket-by-length",

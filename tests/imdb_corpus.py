@@ -31,8 +31,33 @@ def members(corpus):
         out.append((f"aclImdb/{folder}", None))
         for name in sorted(corpus[folder], reverse=True):
             out.append((f"aclImdb/{folder}/{name}", corpus[folder][name].encode()))
-    out.append(("aclImdb/train/urls_pos.txt", b"http://www.imdb.com/title/tt0000001/\n"))
+    for folder in sorted(corpus):
+        if folder in FILM_BASE:
+            out.append((f"aclImdb/{url_list(folder)}", urls(folder, corpus[folder])))
     return out
+
+
+# subset/folder -> the film number of review id 0; ids 2k and 2k + 1 review film base + k
+FILM_BASE = {"train/neg": 100, "train/pos": 200, "test/neg": 300, "test/pos": 400}
+
+
+def url_list(folder):
+    """``train/pos`` -> ``train/urls_pos.txt``."""
+    subset, label = folder.split("/")
+    return f"{subset}/urls_{label}.txt"
+
+
+def film_of(folder, review_id):
+    return FILM_BASE[folder] + review_id // 2
+
+
+def urls(folder, reviews):
+    """The ``urls_*.txt`` list of a folder: line i is the film page of review id i."""
+    count = 1 + max(int(name.split("_")[0]) for name in reviews)
+    lines = [
+        f"http://www.imdb.com/title/tt{film_of(folder, i):07d}/usercomments\n" for i in range(count)
+    ]
+    return "".join(lines).encode()
 
 
 def write_archive(path, corpus=TINY):

@@ -60,6 +60,8 @@ def test_train_writes_everything(trained):
     assert metrics["data"] == {
         "train_samples": 24,
         "validation_samples": 8,
+        "validation": "film",
+        "validation_films": 4,  # two reviews each in the synthetic corpus
         "test_samples": 32,
         "vocabulary": metrics["data"]["vocabulary"],
     }

@@ -5,7 +5,7 @@ import urllib.error
 
 import numpy as np
 import pytest
-from imdb_corpus import TINY, write_archive, write_folder
+from imdb_corpus import TINY, film_of, url_list, write_archive, write_folder
 
 from rnnkit.data import imdb as source
 from rnnkit.datasets import imdb
@@ -235,6 +235,54 @@ def test_encode_texts_matches_load_data(archive):
         imdb.encode_texts("one text", index)
 
 
+# ------------------------------------------------------------------ films
+def test_films_follow_the_url_lists(archive, tmp_path):
+    """Line i of urls_<label>.txt is the film of review id i of that folder."""
+    folder = write_folder(tmp_path / "extracted")
+    for path in (archive, folder):
+        data, _ = source.load_encoded(path)
+        for split, subset in ((data.train, "train"), (data.test, "test")):
+            expected = [
+                film_of(f"{subset}/{label}", int(name.split("_")[0]))
+                for label in ("neg", "pos")
+                for name in sorted(TINY[f"{subset}/{label}"], key=lambda n: int(n.split("_")[0]))
+            ]
+            assert split.films.tolist() == expected and split.films.dtype == np.int64
+    # A list without a review's line leaves its film unknown.
+    (folder / url_list("train/pos")).write_text("http://www.imdb.com/title/tt0000042/\n")
+    data, _ = source.load_encoded(folder)
+    assert data.train.films[-3:].tolist() == [42, source.NO_FILM, source.NO_FILM]
+
+
+@pytest.mark.parametrize("seed", [113, 0])
+def test_load_films_in_load_data_order(archive, seed):
+    train_films, test_films = imdb.load_films(archive, seed=seed)
+    (_, y_train), (_, y_test) = imdb.load_data(archive, seed=seed)
+    # Negative reviews are about films below 200 (train) / 400 (test), positive ones above.
+    assert ((train_films >= 200) == y_train).all() and ((test_films >= 400) == y_test).all()
+    assert sorted(train_films.tolist()) == sorted(imdb.load_films(archive, seed=1)[0].tolist())
+
+
+def test_film_validation_split():
+    rng = np.random.default_rng(0)
+    films = np.repeat(np.arange(300), rng.integers(1, 30, 300))  # up to 29 reviews a film
+    films[::97] = -1  # unknown films: a film of their own each
+    for seed in (0, 1):
+        held = imdb.film_validation_split(films, 0.1, seed=seed)
+        known = films >= 0
+        assert not set(films[held & known]) & set(films[~held & known])
+        wanted = round(0.1 * len(films))  # at least that many, less than one film more
+        assert wanted <= held.sum() < wanted + 29
+        assert (imdb.film_validation_split(films, 0.1, seed=seed) == held).all()
+    assert (imdb.film_validation_split(films, 0.1, seed=0) != held).any()
+    unknown = np.full(10, -1)
+    assert imdb.film_validation_split(unknown, 0.3, seed=0).sum() == 3
+    with pytest.raises(ArgumentError, match="fraction"):
+        imdb.film_validation_split(films, 1.0)
+    with pytest.raises(TypeError, match="1-D integer array"):
+        imdb.film_validation_split(films.astype(float))
+
+
 # ------------------------------------------------------------------ where the data comes from
 def test_folder_sources_give_the_same_data(tmp_path, archive, monkeypatch):
     expected = imdb.load_data(archive)
@@ -381,3 +429,12 @@ def test_real_archive():
     assert len(x_short_test) == sum(len(x) < 100 for x in x_test)
     texts, labels = imdb.load_texts(path, "unsup")
     assert len(texts) == 50_000 and set(labels.tolist()) == {-1}
+    # Every review has its film; at most 30 reviews a film; train and test films about
+    # disjoint (the dataset's README); a film split holds out whole films.
+    train_films, test_films = imdb.load_films(path)
+    assert (train_films > 0).all() and (test_films > 0).all()
+    assert np.unique(train_films, return_counts=True)[1].max() <= 30
+    assert len(np.intersect1d(train_films, test_films)) < 10
+    held = imdb.film_validation_split(train_films, 0.1, seed=113)
+    assert 2_500 <= held.sum() < 2_530
+    assert not np.intersect1d(train_films[held], train_films[~held]).size

@@ -38,6 +38,13 @@ are broken alphabetically (Python string order), so the ranks do not depend on t
 in which the files are read. A test word that never occurs in a training review has no
 rank: it is encoded as :data:`UNKNOWN` (0).
 
+Films: the archive's ``urls_neg.txt`` / ``urls_pos.txt`` / ``urls_unsup.txt`` give, on
+line ``i``, the IMDB page of the film that review id ``i`` of that folder is about.
+Each review's film is the number of its IMDB title (``tt0064354`` gives 64354), or
+:data:`NO_FILM` (-1) when the list lacks its line. The training and test sets are about
+disjoint sets of films (up to 30 reviews each), so a validation set that should behave
+like the test set holds out whole films (see :mod:`rnnkit.recipes`).
+
 >>> tokenize("I didn't like it -- at ALL!<br /><br />Rating: 2/10")
 ['i', "didn't", 'like', 'it', 'at', 'all', 'rating', '2', '10']
 """
@@ -56,7 +63,7 @@ import urllib.request
 import warnings
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -79,6 +86,7 @@ _LINE_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 #: Bumped whenever tokenization or encoding changes, so old processed caches are rebuilt.
 ENCODING_VERSION = 1
 UNKNOWN = 0
+NO_FILM = -1
 
 SUBSETS = ("train", "test", "unsup")
 _FOLDERS = {"train": ("neg", "pos"), "test": ("neg", "pos"), "unsup": ("unsup",)}
@@ -86,6 +94,8 @@ _LABELS = {"neg": 0, "pos": 1, "unsup": -1}
 _SUBSET_DIR = {"train": "train", "test": "test", "unsup": "train"}
 _REVIEW = re.compile(r"(?:\./)?aclImdb/(train|test)/(pos|neg|unsup)/(\d+)_(\d+)\.txt")
 _FILE_NAME = re.compile(r"(\d+)_(\d+)\.txt")
+_URLS = re.compile(r"(?:\./)?aclImdb/(train|test)/urls_(pos|neg|unsup)\.txt")
+_TITLE = re.compile(r"/title/tt(\d+)")
 
 #: Opens a URL (``urllib.request.urlopen``); tests replace it so that they never use the
 #: network.
@@ -289,22 +299,43 @@ def download_archive(
 # ------------------------------------------------------------------------------ read
 @dataclass(frozen=True)
 class Review:
-    """One review file: its subset, label (0, 1, -1), numeric id, rating and text."""
+    """One review file: its subset, label (0, 1, -1), numeric id, rating, text and film.
+
+    ``film`` is the IMDB title number of the film reviewed, or :data:`NO_FILM`.
+    """
 
     subset: str
     label: int
     id: int
     rating: int
     text: str
+    film: int = NO_FILM
+
+
+def _films(data: bytes) -> list[int]:
+    """IMDB title numbers of the lines of a ``urls_*.txt`` file (:data:`NO_FILM` if none)."""
+    out = []
+    for line in _decode(data).splitlines():
+        match = _TITLE.search(line)
+        out.append(int(match[1]) if match else NO_FILM)
+    return out
 
 
 def _decode(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def _from_archive(source: Path, subsets: set[str]) -> Iterator[Review]:
+def _from_archive(
+    source: Path, subsets: set[str], films: dict[tuple[str, str], list[int]]
+) -> Iterator[Review]:
+    """The reviews of ``subsets``; fills ``films[(subset folder, folder)]`` on the way."""
     with tarfile.open(source, "r|*") as archive:  # streamed: one pass, nothing extracted
         for member in archive:
+            urls = _URLS.fullmatch(member.name)
+            if urls is not None and member.isfile():
+                handle = archive.extractfile(member)
+                films[urls[1], urls[2]] = _films(handle.read() if handle is not None else b"")
+                continue
             match = _REVIEW.fullmatch(member.name)
             if match is None or not member.isfile():
                 continue
@@ -317,12 +348,18 @@ def _from_archive(source: Path, subsets: set[str]) -> Iterator[Review]:
             yield Review(subset, _LABELS[folder], int(review_id), int(rating), text)
 
 
-def _from_folder(root: Path, subsets: set[str]) -> Iterator[Review]:
+def _from_folder(
+    root: Path, subsets: set[str], films: dict[tuple[str, str], list[int]]
+) -> Iterator[Review]:
+    """As :func:`_from_archive`, from an extracted ``aclImdb/`` folder."""
     for subset in SUBSETS:
         if subset not in subsets:
             continue
         for folder in _FOLDERS[subset]:
             directory = root / _SUBSET_DIR[subset] / folder
+            urls = root / _SUBSET_DIR[subset] / f"urls_{folder}.txt"
+            if urls.is_file():
+                films[_SUBSET_DIR[subset], folder] = _films(urls.read_bytes())
             if not directory.is_dir():
                 continue
             for entry in os.scandir(directory):
@@ -343,7 +380,7 @@ def read_reviews(source: str | os.PathLike[str], subsets: Iterable[str]) -> dict
 
     Returns:
         ``{subset: [Review, ...]}`` in the documented order (negative then positive, each
-        by review id).
+        by review id), each with its film.
 
     Raises:
         DatasetFormatError: The archive is damaged or not a gzipped tar, or a subset
@@ -352,8 +389,9 @@ def read_reviews(source: str | os.PathLike[str], subsets: Iterable[str]) -> dict
     wanted = {check_choice("read_reviews", "subsets", s, SUBSETS) for s in subsets}
     source = Path(os.fspath(source))
     reader = _from_folder if source.is_dir() else _from_archive
+    films: dict[tuple[str, str], list[int]] = {}
     try:
-        reviews = list(reader(source, wanted))
+        reviews = list(reader(source, wanted, films))
     except (tarfile.TarError, EOFError, zlib.error, OSError) as error:
         if isinstance(error, FileNotFoundError):
             raise
@@ -369,6 +407,11 @@ def read_reviews(source: str | os.PathLike[str], subsets: Iterable[str]) -> dict
                 f"IMDB data: '{source}' has no {subset} reviews (expected files "
                 f"aclImdb/{_SUBSET_DIR[subset]}/{'|'.join(_FOLDERS[subset])}/<id>_<rating>.txt)."
             )
+        folders = {label: folder for folder, label in _LABELS.items()}
+        for i, r in enumerate(chosen):
+            listed = films.get((_SUBSET_DIR[subset], folders[r.label]), [])
+            if r.id < len(listed):
+                chosen[i] = replace(r, film=listed[r.id])
         out[subset] = sorted(chosen, key=lambda r: (r.label, r.id))
     return out
 
@@ -383,11 +426,13 @@ class Split:
             (:data:`UNKNOWN` for a word with no rank).
         lengths: ``(reviews,)`` int64 token counts.
         labels: ``(reviews,)`` int64 labels (0 negative, 1 positive).
+        films: ``(reviews,)`` int64 IMDB title numbers (:data:`NO_FILM` where unknown).
     """
 
     ranks: np.ndarray
     lengths: np.ndarray
     labels: np.ndarray
+    films: np.ndarray
 
     def sequences(self) -> list[np.ndarray]:
         """The ranks of each review, as views into :attr:`ranks`."""
@@ -447,12 +492,16 @@ def encode(reviews: dict[str, list[Review]]) -> Encoded:
             ranks=rank_of[flat],
             lengths=np.array([len(a) for a in arrays], dtype=np.int64),
             labels=np.array([r.label for r in reviews[subset]], dtype=np.int64),
+            films=np.array([r.film for r in reviews[subset]], dtype=np.int64),
         )
 
     return Encoded([vocabulary[i] for i in order], split("train"), split("test"))
 
 
 # ------------------------------------------------------------------------------ cache
+_SPLIT_FIELDS = tuple(field.name for field in fields(Split))
+
+
 def _stamp(source: Path) -> str:
     """What identifies the source's content cheaply: sizes and modification times."""
     if source.is_file():
@@ -462,9 +511,9 @@ def _stamp(source: Path) -> str:
         parts = ["folder"]
         for subset in ("train", "test"):
             for folder in _FOLDERS[subset]:
-                directory = source / subset / folder
-                if directory.is_dir():
-                    parts.append(f"{subset}/{folder}:{directory.stat().st_mtime_ns}")
+                for entry in (source / subset / folder, source / subset / f"urls_{folder}.txt"):
+                    if entry.exists():
+                        parts.append(f"{subset}/{entry.name}:{entry.stat().st_mtime_ns}")
     return f"v{ENCODING_VERSION}|" + "|".join(parts)
 
 
@@ -485,7 +534,7 @@ def _save(path: Path, stamp: str, data: Encoded) -> None:
                 **{
                     f"{name}_{field}": getattr(getattr(data, name), field)
                     for name in ("train", "test")
-                    for field in ("ranks", "lengths", "labels")
+                    for field in _SPLIT_FIELDS
                 },
             )
         os.replace(tmp, path)
@@ -501,11 +550,11 @@ def _load(path: Path, stamp: str) -> Encoded | None:
                 return None
             text = stored["words"].tobytes().decode()
             splits = {
-                name: Split(*(stored[f"{name}_{f}"] for f in ("ranks", "lengths", "labels")))
+                name: Split(*(stored[f"{name}_{f}"] for f in _SPLIT_FIELDS))
                 for name in ("train", "test")
             }
     except (OSError, ValueError, KeyError, EOFError, UnicodeDecodeError, zlib.error):
-        return None  # missing or damaged: rebuilt by the caller
+        return None  # missing, damaged or of an older layout: rebuilt by the caller
     return Encoded(text.split("\n") if text else [], splits["train"], splits["test"])
 
 
@@ -513,9 +562,10 @@ def load_encoded(path: str | os.PathLike[str] | None = None) -> tuple[Encoded, P
     """The encoded train and test reviews, from the processed cache when it is current.
 
     The cache file ``imdb-<hash of the source path>.npz`` in :func:`cache_dir` records the
-    source's size and modification time (for a folder: those of its review folders) and
-    :data:`ENCODING_VERSION`; when they differ, the reviews are read and encoded again and
-    the file is replaced atomically (temporary file, then ``os.replace``).
+    source's size and modification time (for a folder: those of its review folders and
+    film lists) and :data:`ENCODING_VERSION`; when they differ, the reviews are read and
+    encoded again and the file is replaced atomically (temporary file, then
+    ``os.replace``). A cache file of an older layout is rebuilt the same way.
 
     Args:
         path: As in :func:`find_data`.

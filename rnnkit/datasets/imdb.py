@@ -11,6 +11,8 @@ reviews (ties alphabetically), rank 1 the most frequent.
 - :func:`load_texts` -- the raw texts and labels of ``"train"``, ``"test"`` or
   ``"unsup"`` (the 50,000 unlabelled reviews), for your own tokenization.
 - :func:`encode_texts` -- new texts encoded as :func:`load_data` encodes the reviews.
+- :func:`load_films` and :func:`film_validation_split` -- the film each review is about,
+  in :func:`load_data`'s order, and a validation set of whole films (not in Keras).
 
 The first :func:`load_data` reads and tokenizes the archive (seconds); the encoded reviews
 are then cached in the cache folder, so later calls take well under two seconds.
@@ -32,7 +34,14 @@ from rnnkit.errors import ArgumentError, ArgumentTypeError, argument_message
 
 PathLike = str | os.PathLike[str] | None
 
-__all__ = ["encode_texts", "get_word_index", "load_data", "load_texts"]
+__all__ = [
+    "encode_texts",
+    "film_validation_split",
+    "get_word_index",
+    "load_data",
+    "load_films",
+    "load_texts",
+]
 
 
 def _optional_int(name: str, value: Any, *, minimum: int = 0) -> int | None:
@@ -161,11 +170,8 @@ def load_data(
     index_from = _int("index_from", index_from)
 
     data, _ = source_module.load_encoded(path)
-    rng = np.random.RandomState(seed)  # noqa: NPY002 (Keras's generator, for its permutation)
     parts = []
-    for split in (data.train, data.test):
-        order = np.arange(len(split.lengths))
-        rng.shuffle(order)
+    for split, order in zip((data.train, data.test), _shuffles(data, seed), strict=True):
         ids, known, lengths = _shifted(split, order, start_char, index_from)
         labels = split.labels[order]
         if maxlen:
@@ -198,6 +204,72 @@ def load_data(
             lengths = np.bincount(owner[valid], minlength=len(lengths))
         out.append((_as_lists(ids, lengths), labels))
     return out[0], out[1]
+
+
+def _shuffles(data: source_module.Encoded, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The orders :func:`load_data` puts the training and test reviews in (Keras's)."""
+    rng = np.random.RandomState(seed)  # noqa: NPY002 (Keras's generator, for its permutation)
+    orders = []
+    for split in (data.train, data.test):
+        order = np.arange(len(split.lengths))
+        rng.shuffle(order)
+        orders.append(order)
+    return orders[0], orders[1]
+
+
+def load_films(path: PathLike = None, seed: int = 113) -> tuple[np.ndarray, np.ndarray]:
+    """The film of every review, in the order of :func:`load_data` (an rnnkit addition).
+
+    IMDB has up to 30 reviews per film, and the training and test sets are about
+    disjoint sets of films, so a validation set held out of the training set behaves
+    like the test set only if it holds out whole films (see :func:`film_validation_split`).
+
+    Args:
+        path: As in :func:`load_data`.
+        seed: The ``seed`` given to :func:`load_data`, which must have had no ``maxlen``
+            (``maxlen`` removes reviews).
+
+    Returns:
+        ``(train_films, test_films)``: int64 arrays (25,000 each) of IMDB title numbers
+        (``tt0064354`` is 64354; -1 where the archive's ``urls_*.txt`` lists lack the review).
+    """
+    seed = _int("seed", seed)
+    data, _ = source_module.load_encoded(path)
+    train_order, test_order = _shuffles(data, seed)
+    return data.train.films[train_order], data.test.films[test_order]
+
+
+def film_validation_split(films: Any, fraction: float = 0.1, seed: int = 113) -> np.ndarray:
+    """Choose whole films to hold out for validation: a boolean mask, True = validation.
+
+    Films are taken in a random order (``numpy.random.default_rng(seed)``) until they
+    hold at least ``fraction`` of the reviews; a review of unknown film (-1) counts as a
+    film of its own. No film has reviews on both sides.
+
+    >>> films = np.array([7, 7, 3, 3, 3, 5, -1, -1])
+    >>> film_validation_split(films, 0.25, seed=1).astype(int)  # 2 of 8 reviews: film 7
+    array([1, 1, 0, 0, 0, 0, 0, 0])
+
+    Args:
+        films: ``(reviews,)`` film numbers, as :func:`load_films` returns them.
+        fraction: Share of the reviews to hold out, in (0, 1).
+        seed: Seed of the film order.
+    """
+    films = np.asarray(films)
+    if films.ndim != 1 or not np.issubdtype(films.dtype, np.integer):
+        raise ArgumentTypeError(
+            argument_message("film_validation_split", "films", "a 1-D integer array", films)
+        )
+    if not 0.0 < fraction < 1.0:
+        raise ArgumentError(
+            f"film_validation_split: `fraction` must be in (0, 1); got {fraction!r}."
+        )
+    groups = np.where(films >= 0, films, -1 - np.arange(len(films)))  # unknown: alone
+    _, group, counts = np.unique(groups, return_inverse=True, return_counts=True)
+    order = np.random.default_rng(_int("seed", seed)).permutation(len(counts))
+    wanted = max(1, int(round(fraction * len(films))))
+    taken = order[: int(np.searchsorted(np.cumsum(counts[order]), wanted)) + 1]
+    return np.isin(group, taken)
 
 
 def get_word_index(path: PathLike = None) -> dict[str, int]:
