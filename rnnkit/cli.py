@@ -135,6 +135,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--batch-size", type=_positive_int, default=d.batch_size)
     run.add_argument("--learning-rate", type=_positive_float, default=d.learning_rate)
     run.add_argument(
+        "--lr-decay",
+        type=_positive_float,
+        default=d.lr_decay,
+        help="multiply the learning rate by this after every epoch (1: constant)",
+    )
+    run.add_argument(
         "--ema-momentum",
         type=_fraction(True),
         default=d.ema_momentum,

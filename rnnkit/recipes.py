@@ -127,6 +127,10 @@ class IMDBConfig:
         epochs: Most epochs to train.
         batch_size: Reviews per gradient step.
         learning_rate: Adam's learning rate.
+        lr_decay: Factor applied to the learning rate after every epoch (1: constant):
+            epoch ``e`` (from 0) trains at ``learning_rate * lr_decay ** e``, through an
+            :class:`~rnnkit.optimizers.ExponentialDecay` with ``staircase=True`` over
+            the steps of one epoch.
         ema_momentum: If above 0, Adam keeps an exponential moving average of the weights
             with this momentum (``use_ema``) and the weights become their averages at the
             end of every epoch (``ema_overwrite_frequency`` = steps per epoch), so
@@ -159,6 +163,7 @@ class IMDBConfig:
     epochs: int = 4
     batch_size: int = 64
     learning_rate: float = 1e-3
+    lr_decay: float = 1.0
     ema_momentum: float = 0.0
     seed: int = 113
     validation_split: float = 0.1
@@ -191,6 +196,8 @@ class IMDBConfig:
             raise ArgumentError(
                 f"{owner}: `learning_rate` must be a positive number; got {self.learning_rate}."
             )
+        if not (math.isfinite(self.lr_decay) and 0 < self.lr_decay <= 1):
+            raise ArgumentError(f"{owner}: `lr_decay` must be in (0, 1]; got {self.lr_decay}.")
         if self.seed < 0 or self.patience < 0:
             raise ArgumentError(f"{owner}: `seed` and `patience` must be >= 0.")
 
@@ -540,14 +547,18 @@ def train_imdb(
     out.mkdir(parents=True, exist_ok=True)
 
     model = build_imdb_model(config)
+    steps_per_epoch = -(-fitted // config.batch_size)
+    learning_rate: Any = config.learning_rate
+    if config.lr_decay != 1.0:
+        learning_rate = optimizers_module.ExponentialDecay(
+            config.learning_rate, steps_per_epoch, config.lr_decay, staircase=True
+        )
     model.compile(
         optimizer=optimizers_module.Adam(
-            learning_rate=config.learning_rate,
+            learning_rate=learning_rate,
             use_ema=config.ema_momentum > 0,
             ema_momentum=config.ema_momentum or 0.99,
-            ema_overwrite_frequency=(
-                -(-fitted // config.batch_size) if config.ema_momentum > 0 else None
-            ),
+            ema_overwrite_frequency=steps_per_epoch if config.ema_momentum > 0 else None,
         ),
         loss="binary_crossentropy",
         metrics=["accuracy"],

@@ -15,6 +15,7 @@ TINY_RECIPE = [
     "--units", "3", "--embedding-dim", "4", "--maxlen", "12", "--num-words", "40",
     "--epochs", "2", "--batch-size", "8", "--learning-rate", "0.05", "--seed", "3",
     "--validation-split", "0.25", "--verbose", "2", "--ema-momentum", "0.5",
+    "--lr-decay", "0.5",
 ]  # fmt: skip
 
 
@@ -56,6 +57,9 @@ def test_train_writes_everything(trained):
     # Each epoch (24 reviews, batch 8: 3 steps) ends on the averaged weights.
     assert optimizer.use_ema and optimizer.ema_momentum == 0.5
     assert optimizer.ema_overwrite_frequency == 3
+    # --lr-decay 0.5: the rate halves after every epoch of 3 steps.
+    schedule = optimizer.learning_rate
+    assert [float(schedule(step)) for step in (0, 2, 3, 6)] == [0.05, 0.05, 0.025, 0.0125]
     assert metrics["config"]["data"] == str(archive)
     assert metrics["data"] == {
         "train_samples": 24,
@@ -159,6 +163,11 @@ def test_recipe_validation():
         recipes.IMDBConfig(pooling="mean")
     with pytest.raises(ValueError, match="ema_momentum"):
         recipes.IMDBConfig(ema_momentum=1.0)
+    for bad in (0.0, 1.5, float("nan")):
+        with pytest.raises(ValueError, match="lr_decay"):
+            recipes.IMDBConfig(lr_decay=bad)
+    with pytest.raises(ValueError, match="validation"):
+        recipes.IMDBConfig(validation="by_film")
     model = recipes.build_imdb_model(
         recipes.IMDBConfig(cell="lstm", layers=2, bidirectional=True, units=2, num_words=10)
     )
