@@ -733,8 +733,10 @@ class RNNBase(Layer):
         """Run the kernel over ``projection`` (T, B, G*n), writing ``h_all[1:]``.
 
         ``h_all[0]`` holds the state before the first step; ``time_mask`` is (T, B) or
-        None. Inference calls it once per chunk with the same ``buffers``, which must
-        carry the other states from one chunk to the next.
+        None. Both passes call it once per chunk of steps: training with the chunk's
+        views of the per-step buffers (:attr:`_step_buffers`), inference with the same
+        chunk-sized ``buffers`` each time, which must carry the other states from one
+        chunk to the next.
         """
         raise NotImplementedError
 
