@@ -1,12 +1,15 @@
 """Cost of dropout / recurrent_dropout in rnnkit's training step, measured in one process.
 
 Run: python benchmarks/dropout_overhead.py [lstm|gru] [--threads 2] [--repeats 15]
+    [--profile]
 
 Every variant's layer lives in the same process and the variants are timed in turn,
 round after round, so machine noise hits them alike; the table gives the median and
 the minimum of the rounds and each variant's ratio to the no-dropout step. One step =
 forward (training=True) + backward (weights only, as for a first layer), batch 64,
-200 steps, 128 inputs, 128 units, float32, sigmoid gates.
+200 steps, 128 inputs, 128 units, float32, sigmoid gates. ``--profile`` then runs 12
+more steps of each variant under cProfile and prints the milliseconds per step spent in
+each compiled kernel and BLAS call (where the overhead of the masks goes).
 """
 
 import argparse
@@ -18,6 +21,7 @@ def main() -> None:
     parser.add_argument("cell", nargs="?", default="lstm", choices=["lstm", "gru"])
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--profile", action="store_true", help="split each step by kernel")
     args = parser.parse_args()
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(args.threads)
@@ -62,6 +66,28 @@ def main() -> None:
             f"| {label} | {np.median(t) * 1e3:.1f} | {np.min(t) * 1e3:.1f} | "
             f"{np.median(t) / base_median:.2f} | {np.min(t) / base_min:.2f} |"
         )
+    if args.profile:
+        import cProfile
+        import pstats
+
+        steps_profiled = 12
+        print("\nms per step by function (cProfile, own time above 1 ms):")
+        for options, layer in zip(variants, layers, strict=True):
+            profile = cProfile.Profile()
+            for _ in range(steps_profiled):
+                profile.enable()
+                layer(x, training=True)
+                layer.backward(upstream, input_gradient=False)
+                profile.disable()
+            stats = pstats.Stats(profile).stats
+            parts = {
+                name: own / steps_profiled * 1e3
+                for (_, _, name), (_, _, own, _, _) in stats.items()
+                if own / steps_profiled > 1e-3
+            }
+            label = ", ".join(f"{k}={v}" for k, v in options.items()) or "none"
+            split = ", ".join(f"{k} {v:.1f}" for k, v in sorted(parts.items(), key=lambda i: -i[1]))
+            print(f"- {label}: {split}")
 
 
 if __name__ == "__main__":

@@ -19,8 +19,11 @@ shapes="64x200x128x128 32x80x128x128 128x500x128x256 16x1000x128x512"
              64x200x128x64 64x200x128x256 64x200x128x512 \
     --json "$out/scaling.json" | tee "$out/scaling.md"
 "$python" benchmarks/plot_scaling.py "$out/scaling.json" docs/scaling.png
-"$python" benchmarks/dropout_overhead.py lstm | tee "$out/dropout_lstm_2threads.md"
-"$python" benchmarks/dropout_overhead.py gru | tee "$out/dropout_gru_2threads.md"
+"$python" benchmarks/dropout_overhead.py lstm --profile | tee "$out/dropout_lstm_2threads.md"
+"$python" benchmarks/dropout_overhead.py gru --profile | tee "$out/dropout_gru_2threads.md"
+for cell in lstm gru; do
+    "$python" benchmarks/chunking.py "$cell" | tee "$out/chunking_$cell.md"
+done
 "$python" benchmarks/memory.py | tee "$out/memory.md"
 "$python" benchmarks/imdb_epoch.py --rounds 2 --bucket | tee "$out/imdb_epoch.md"
 "$python" benchmarks/padding.py --train | tee "$out/padding.md"

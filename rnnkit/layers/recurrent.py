@@ -49,8 +49,8 @@ _CHUNK_BYTES = 1 << 21
 (see :meth:`RNNBase._infer`): small enough to stay in cache while the steps read them."""
 _CHUNK_ROWS = 1024
 """... but at least this many rows (steps x batch) per product, which small batches
-need to keep the product efficient (LSTM inference at 16x1000x128x512: chunks of 64
-steps 1.03x faster than whole-sequence, chunks of 16 steps 0.94x)."""
+need to keep the product efficient (LSTM inference at 16x1000x128x512, in-process A/B:
+chunks of 64 steps 1.03x faster than whole-sequence, chunks of 16 steps 0.94x)."""
 
 
 class _Cache:
@@ -517,9 +517,9 @@ class RNNBase(Layer):
         Making the whole sequence time-major and projecting it first would write
         (T, B, G*n) values to memory and read them back one step at a time. A chunk of
         about :data:`_CHUNK_BYTES` of projections is made time-major, projected and
-        consumed while it is in cache (LSTM at 64x200x128x128: 41 against 32 ms for
-        the kernels). Without ``return_sequences`` only one chunk of states is kept.
-        The results are those of one whole-sequence product.
+        consumed while it is in cache (``benchmarks/chunking.py`` measures the gain).
+        Without ``return_sequences`` only one chunk of states is kept. The results are
+        those of one whole-sequence product.
 
         Returns:
             ``(h, buffers)``: ``h[-1]`` is the final state; with ``return_sequences``
