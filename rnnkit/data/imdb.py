@@ -91,6 +91,7 @@ NO_FILM = -1
 SUBSETS = ("train", "test", "unsup")
 _FOLDERS = {"train": ("neg", "pos"), "test": ("neg", "pos"), "unsup": ("unsup",)}
 _LABELS = {"neg": 0, "pos": 1, "unsup": -1}
+_FOLDER_OF_LABEL = {label: folder for folder, label in _LABELS.items()}
 _SUBSET_DIR = {"train": "train", "test": "test", "unsup": "train"}
 _REVIEW = re.compile(r"(?:\./)?aclImdb/(train|test)/(pos|neg|unsup)/(\d+)_(\d+)\.txt")
 _FILE_NAME = re.compile(r"(\d+)_(\d+)\.txt")
@@ -407,9 +408,8 @@ def read_reviews(source: str | os.PathLike[str], subsets: Iterable[str]) -> dict
                 f"IMDB data: '{source}' has no {subset} reviews (expected files "
                 f"aclImdb/{_SUBSET_DIR[subset]}/{'|'.join(_FOLDERS[subset])}/<id>_<rating>.txt)."
             )
-        folders = {label: folder for folder, label in _LABELS.items()}
         for i, r in enumerate(chosen):
-            listed = films.get((_SUBSET_DIR[subset], folders[r.label]), [])
+            listed = films.get((_SUBSET_DIR[subset], _FOLDER_OF_LABEL[r.label]), [])
             if r.id < len(listed):
                 chosen[i] = replace(r, film=listed[r.id])
         out[subset] = sorted(chosen, key=lambda r: (r.label, r.id))
