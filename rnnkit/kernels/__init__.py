@@ -4,7 +4,8 @@ Every kernel is a Numba function over time-major, C-contiguous arrays ``(T, B, .
 The layers do the whole-sequence matrix products (input projection, weight and input
 gradients); the kernels run the recurrence: the per-step recurrent product and the
 fused gate math, forward and backward. No validation happens here: the layers check
-everything before calling in.
+everything before calling in. Beside them: the BLAS binding (:mod:`rnnkit.kernels.blas`)
+and the threads a layer splits its batch across (:mod:`rnnkit.kernels.threads`).
 
 Importing this package also tunes the C allocator once (:mod:`rnnkit.kernels.allocator`).
 """

@@ -97,34 +97,62 @@ def _scipy_adapters() -> tuple[int, int]:
     return addresses[0], addresses[1]
 
 
-def _numpy_cblas() -> tuple[int, int] | None:
-    """Addresses of NumPy's ILP64 ``scipy_cblas_sgemm64_`` / ``dgemm64_``, if it ships them."""
+def _numpy_openblas() -> ctypes.CDLL | None:
+    """NumPy's ILP64 OpenBLAS (``scipy_cblas_?gemm64_``), if NumPy ships one."""
     folder = os.path.join(os.path.dirname(os.path.dirname(np.__file__)), "numpy.libs")
     for path in sorted(glob.glob(os.path.join(folder, "libscipy_openblas64_*"))):
         try:
             lib = ctypes.CDLL(path)
-            return (
-                ctypes.cast(lib.scipy_cblas_sgemm64_, ctypes.c_void_p).value,
-                ctypes.cast(lib.scipy_cblas_dgemm64_, ctypes.c_void_p).value,
-            )
+            lib.scipy_cblas_sgemm64_, lib.scipy_cblas_dgemm64_  # noqa: B018 - both present?
+            return lib
         except (OSError, AttributeError):
             continue
     return None
 
 
-def _bind() -> str:
-    numpy_blas = None
+def _bind() -> tuple[str, ctypes.CDLL | None]:
+    lib = None
     if os.environ.get("RNNKIT_BLAS", "").strip().lower() != "scipy":
-        numpy_blas = _numpy_cblas()
-    sgemm, dgemm = numpy_blas or _scipy_adapters()
+        lib = _numpy_openblas()
+    if lib is not None:
+        sgemm = ctypes.cast(lib.scipy_cblas_sgemm64_, ctypes.c_void_p).value
+        dgemm = ctypes.cast(lib.scipy_cblas_dgemm64_, ctypes.c_void_p).value
+    else:
+        sgemm, dgemm = _scipy_adapters()
     llvm.add_symbol("rnnkit_sgemm", sgemm)
     llvm.add_symbol("rnnkit_dgemm", dgemm)
-    return "numpy" if numpy_blas else "scipy"
+    return ("numpy" if lib is not None else "scipy"), lib
 
 
 _ADAPTERS: list = []
-BLAS = _bind()
+BLAS, _LIB = _bind()
 """Which BLAS the kernels call: ``"numpy"`` (NumPy's OpenBLAS) or ``"scipy"``."""
+
+
+def _thread_control() -> tuple[object, object] | None:
+    """NumPy's OpenBLAS ``get_num_threads`` / ``set_num_threads``, where it has them."""
+    try:
+        get = _LIB.scipy_openblas_get_num_threads64_
+        put = _LIB.scipy_openblas_set_num_threads64_
+    except AttributeError:  # no NumPy OpenBLAS (None), or one without these symbols
+        return None
+    get.restype, get.argtypes = ctypes.c_int, []
+    put.restype, put.argtypes = None, [ctypes.c_int]
+    return get, put
+
+
+_THREAD_CONTROL = _thread_control()
+
+
+def blas_threads() -> int | None:
+    """How many threads the kernels' BLAS runs a product on (None: not known here)."""
+    return None if _THREAD_CONTROL is None else int(_THREAD_CONTROL[0]())
+
+
+def set_blas_threads(count: int) -> None:
+    """Set the kernels' BLAS thread count (NumPy's OpenBLAS: process-wide)."""
+    if _THREAD_CONTROL is not None:
+        _THREAD_CONTROL[1](int(count))
 
 
 @njit(cache=True)
@@ -139,7 +167,7 @@ def _leading(x, size):
     return max(x.shape[1], 1)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def gemm(a, b, c, trans_a, trans_b, beta):
     """``c = op(a) @ op(b) + beta * c`` for 2-D arrays of one float dtype.
 

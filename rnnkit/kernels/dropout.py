@@ -20,7 +20,7 @@ from numba import njit
 from rnnkit.kernels.blas import gemm
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _scale_rows(w, masks, b, out):
     """``out[:, block g] = masks[g, b][:, None] * w[:, block g]`` for every block."""
     blocks = masks.shape[0]
@@ -32,7 +32,7 @@ def _scale_rows(w, masks, b, out):
                 out[f, j] = w[f, j] * s
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def masked_product(x, w, masks, out):
     """``out[:, b] = x[:, b] @ W_b`` for every sample.
 
@@ -48,7 +48,7 @@ def masked_product(x, w, masks, out):
         gemm(x[:, b, :], w_b, out[:, b, :], False, False, 0.0)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def masked_product_transposed(d, w, masks, out):
     """``out[:, b] = d[:, b] @ W_b^T`` for every sample (the input gradient).
 
@@ -64,7 +64,7 @@ def masked_product_transposed(d, w, masks, out):
         gemm(d[:, b, :], w_b, out[:, b, :], False, True, 0.0)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def masked_weight_gradient(x, d, masks, d_w):
     """``d_w = sum over samples of masks (row-scale) (x[:, b]^T @ d[:, b])``, per block.
 

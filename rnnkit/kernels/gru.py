@@ -33,7 +33,7 @@ from rnnkit.kernels.blas import gemm
 from rnnkit.kernels.loops import add2, copy1, fill1, fill2, mul2
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _masked(h, rmask, index, out):
     """``out = h * rmask[index]`` (the shared mask when there is one)."""
     m = rmask[index if rmask.shape[0] > 1 else 0]
@@ -42,7 +42,7 @@ def _masked(h, rmask, index, out):
             out[b, j] = h[b, j] * m[b, j]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def gru_forward(gates, U, bias, rmask, mask, act_code, rec_code, reset_after, exact, h_all, aux):
     """Run the GRU recurrence.
 
@@ -122,7 +122,7 @@ def gru_forward(gates, U, bias, rmask, mask, act_code, rec_code, reset_after, ex
                 h_new[j] = z * h_prev[b, j] + (1.0 - z) * a[2 * n + j]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def gru_backward(
     gates,
     h_all,

@@ -26,7 +26,7 @@ from rnnkit.kernels.blas import gemm
 from rnnkit.kernels.loops import add2, copy1, fill1, mul2
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _masked(h, rmask, index, out):
     """``out = h * rmask[index]`` (the shared mask when there is one)."""
     m = rmask[index if rmask.shape[0] > 1 else 0]
@@ -35,7 +35,7 @@ def _masked(h, rmask, index, out):
             out[b, j] = h[b, j] * m[b, j]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def lstm_forward(gates, U, bias, rmask, mask, act_code, rec_code, exact, h_all, c_all, act_c):
     """Run the LSTM recurrence.
 
@@ -97,7 +97,7 @@ def lstm_forward(gates, U, bias, rmask, mask, act_code, rec_code, exact, h_all, 
                 h_new[j] = a[3 * n + j] * ac[j]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def lstm_backward(
     gates, c_all, act_c, U, rmask, mask, act_code, rec_code, d_hs, d_h, d_c, d_a, d_bias
 ):

@@ -11,7 +11,7 @@ from numba import njit
 from rnnkit.kernels.loops import copy1, fill1
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def masked_outputs(h_all, mask, zero_output, out):
     """Fill ``out`` (T, B, n) from states ``h_all`` (T+1, B, n) and ``mask`` (T, B)."""
     steps, batch, units = out.shape
@@ -27,7 +27,7 @@ def masked_outputs(h_all, mask, zero_output, out):
                 copy1(out[t - 1, b], out[t, b])
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def masked_outputs_backward(d_out, mask, zero_output, d_h):
     """Route ``d_out`` (T, B, n) to ``d_h`` (T, B, n): gradients w.r.t. each valid step's h."""
     steps, batch, units = d_out.shape

@@ -19,7 +19,7 @@ from rnnkit.kernels.blas import gemm
 from rnnkit.kernels.loops import add2, copy1, fill1
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def simple_rnn_forward(z, U, bias, rmask, mask, act_code, exact, h_all):
     """Run the recurrence.
 
@@ -56,7 +56,7 @@ def simple_rnn_forward(z, U, bias, rmask, mask, act_code, exact, h_all):
             activate(act_code, h_new, exact)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def simple_rnn_backward(h_all, U, rmask, mask, act_code, d_hs, d_h, d_a, d_bias):
     """Backpropagate through the recurrence.
 

@@ -9,12 +9,18 @@ and calls its kernel pair in :mod:`rnnkit.kernels`.
 Layout: arrays enter as ``(batch, time, features)`` and are made time-major
 ``(T, B, F)`` once; with ``go_backwards`` the time axis is reversed at the same
 time, so the kernels always run forward in their own time.
+
+Threads: a call with enough work splits its batch into parts (:meth:`RNNBase._parts`)
+that run the whole pipeline side by side on rnnkit's threads
+(:mod:`rnnkit.kernels.threads`); dropout masks are drawn for the whole batch first, and
+``backward`` adds the parts' weight gradients, so the results are those of one part.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -31,6 +37,7 @@ from rnnkit.errors import (
     argument_message,
     describe,
 )
+from rnnkit.kernels import threads
 from rnnkit.kernels.blas import matmul
 from rnnkit.layers.base import Layer
 from rnnkit.validation import (
@@ -53,8 +60,20 @@ need to keep the product efficient (LSTM inference at 16x1000x128x512, in-proces
 chunks of 64 steps 1.03x faster than whole-sequence, chunks of 16 steps 0.94x)."""
 
 
+_SPLIT_ROWS = 16
+"""A call splits its batch across rnnkit's threads in parts of at least this many rows
+(:mod:`rnnkit.kernels.threads`); smaller parts make each step's product inefficient."""
+_SPLIT_WORK = 1 << 22
+"""... when it has at least this much work (steps x batch x gate width x (units +
+features), about half its multiply-adds): below it, handing a part to another thread
+costs more than it saves."""
+
+
 class _Cache:
-    """What a training forward keeps for ``backward`` (one per layer, overwritten)."""
+    """What a training forward keeps for ``backward``, for one sub-batch of the call.
+
+    ``grads`` is where that sub-batch's weight gradients go (set by ``backward``).
+    """
 
     __slots__ = (
         "x",
@@ -63,11 +82,29 @@ class _Cache:
         "recurrent_masks",
         "h_all",
         "extra",
-        "outputs",
-        "has_initial_state",
         "batch",
         "steps",
+        "grads",
     )
+
+
+class _CallCache:
+    """What a training call keeps: its sub-batches' caches and the returned outputs."""
+
+    __slots__ = ("parts", "outputs", "has_initial_state", "batch")
+
+    def __init__(
+        self, parts: list[_Cache], outputs: list[np.ndarray], has_initial_state: bool, batch: int
+    ) -> None:
+        self.parts = parts
+        self.outputs = outputs
+        self.has_initial_state = has_initial_state
+        self.batch = batch
+
+
+def _rows_of(masks: np.ndarray | None, rows: slice) -> np.ndarray | None:
+    """Dropout masks (G, batch, dim) of some rows of the batch, contiguous."""
+    return None if masks is None else np.ascontiguousarray(masks[:, rows])
 
 
 class RNNBase(Layer):
@@ -379,35 +416,82 @@ class RNNBase(Layer):
         else:
             input_masks, recurrent_masks = None, None
 
-        if training:
-            xt = np.ascontiguousarray(x.transpose(1, 0, 2))  # time-major (T, B, F)
-            h_all, extra = self._forward(xt, states0, input_masks, recurrent_masks, time_mask)
-        else:
-            h_all, extra = self._infer(x, states0, time_mask)
-        final_states = [h_all[-1]] + self._final_carry(extra, steps)
-        outputs = self._assemble_outputs(h_all, time_mask, final_states)
+        n = self.units
+        output = np.empty((batch, steps, n) if self.return_sequences else (batch, n), self.dtype)
+        final_states = [np.empty((batch, n), self.dtype) for _ in self._state_names]
+
+        def run(start: int, stop: int) -> _Cache | None:
+            rows = slice(start, stop)
+            return self._run_rows(
+                x[rows],
+                [s[rows] for s in states0],
+                _rows_of(input_masks, rows),
+                _rows_of(recurrent_masks, rows),
+                None if time_mask is None else np.ascontiguousarray(time_mask[:, rows]),
+                training,
+                output[rows],
+                [s[rows] for s in final_states],
+            )
+
+        parts = self._parts(batch, steps)
+        caches = threads.parallel([partial(run, start, stop) for start, stop in parts])
+        outputs = [output] + ([s.copy() for s in final_states] if self.return_state else [])
         if self.stateful:
-            self.states = [s.copy() for s in final_states]
+            self.states = final_states
         self._activity_losses = []
         if self.activity_regularizer is not None:
             # One term per returned tensor, divided by the batch size (Keras 2, Keras >= 3.14).
             self._activity_losses = [float(self.activity_regularizer(o)) / batch for o in outputs]
         if training:
-            cache = _Cache()
-            cache.x = xt
-            cache.mask = time_mask
-            cache.input_masks = input_masks
-            cache.recurrent_masks = recurrent_masks
-            cache.h_all = h_all
-            cache.extra = extra
-            cache.outputs = outputs
-            cache.has_initial_state = has_initial_state
-            cache.batch = batch
-            cache.steps = steps
-            self._cache = cache
+            self._cache = _CallCache(caches, outputs, has_initial_state, batch)
         else:
             self._cache = None
         return outputs if self.return_state else outputs[0]
+
+    def _parts(self, batch: int, steps: int) -> list[tuple[int, int]]:
+        """The sub-batches one call runs side by side (:mod:`rnnkit.kernels.threads`)."""
+        work = steps * batch * self._gates * self.units * (self.units + self.input_dim)
+        if work < _SPLIT_WORK:
+            return [(0, batch)]
+        return threads.split(batch, _SPLIT_ROWS)
+
+    def _run_rows(
+        self,
+        x: np.ndarray,
+        states0: list[np.ndarray],
+        input_masks: np.ndarray | None,
+        recurrent_masks: np.ndarray | None,
+        time_mask: np.ndarray | None,
+        training: bool,
+        output: np.ndarray,
+        final_states: list[np.ndarray],
+    ) -> _Cache | None:
+        """Run some rows of the batch: write their output and final states.
+
+        Returns what ``backward`` needs for these rows (None when not training).
+        """
+        batch, steps, _ = x.shape
+        if training:
+            xt = np.ascontiguousarray(x.transpose(1, 0, 2))  # time-major (T, B, F)
+            h_all, extra = self._forward(xt, states0, input_masks, recurrent_masks, time_mask)
+        else:
+            h_all, extra = self._infer(x, states0, time_mask)
+        carried = [h_all[-1], *self._final_carry(extra, steps)]
+        for target, state in zip(final_states, carried, strict=True):
+            target[...] = state
+        self._assemble_output(h_all, time_mask, output)
+        if not training:
+            return None
+        cache = _Cache()
+        cache.x = xt
+        cache.mask = time_mask
+        cache.input_masks = input_masks
+        cache.recurrent_masks = recurrent_masks
+        cache.h_all = h_all
+        cache.extra = extra
+        cache.batch = batch
+        cache.steps = steps
+        return cache
 
     def _check_inputs(self, inputs: Any) -> np.ndarray:
         try:
@@ -552,23 +636,23 @@ class RNNBase(Layer):
                 h_all[0] = h[length]  # the next chunk starts from row 0
         return (h_all if keep else h_all[:1]), buffers
 
-    def _assemble_outputs(
-        self, h_all: np.ndarray, time_mask: np.ndarray | None, final_states: list[np.ndarray]
-    ) -> list[np.ndarray]:
+    def _assemble_output(
+        self, h_all: np.ndarray, time_mask: np.ndarray | None, output: np.ndarray
+    ) -> None:
+        """Write the returned output (batch-major) from the states ``h_all``."""
         if not self.return_sequences:
-            output = h_all[-1].copy()
+            output[...] = h_all[-1]
             if time_mask is not None:
                 # The last output is the final state where the row's last step produced
                 # it: its last step (zero_output_for_mask), else any step; zeros otherwise.
                 carries = time_mask[-1] if self.zero_output_for_mask else time_mask.any(0)
                 output[~carries] = 0.0
         elif time_mask is None:
-            output = np.ascontiguousarray(h_all[1:].transpose(1, 0, 2))
+            output[...] = h_all[1:].transpose(1, 0, 2)
         else:
             sequence_tm = np.empty_like(h_all[1:])
             kernels.masked_outputs(h_all, time_mask, self.zero_output_for_mask, sequence_tm)
-            output = np.ascontiguousarray(sequence_tm.transpose(1, 0, 2))
-        return [output] + ([s.copy() for s in final_states] if self.return_state else [])
+            output[...] = sequence_tm.transpose(1, 0, 2)
 
     # ----------------------------------------------------------------- backward
     def backward(
@@ -605,6 +689,43 @@ class RNNBase(Layer):
                 g + self.activity_regularizer.gradient(o).astype(self.dtype) / cache.batch
                 for g, o in zip(grads, cache.outputs, strict=True)
             ]
+        first = cache.parts[0]
+        steps, features = first.steps, first.x.shape[2]
+        d_x = np.empty((cache.batch, steps, features), self.dtype) if input_gradient else None
+        d_initial = [np.empty((cache.batch, self.units), self.dtype) for _ in self._state_names]
+
+        def run(index: int, start: int, stop: int) -> dict[str, np.ndarray]:
+            part = cache.parts[index]
+            # The first part writes the layer's gradients; the others their own, added after.
+            part.grads = (
+                self.grads if index == 0 else {k: np.empty_like(v) for k, v in self.grads.items()}
+            )
+            rows = slice(start, stop)
+            d_part, d_states = self._backward_rows(part, [g[rows] for g in grads], input_gradient)
+            if d_x is not None:
+                d_rows = d_part.transpose(1, 0, 2)  # batch-major, in processing order
+                d_x[rows] = d_rows[:, ::-1] if self.go_backwards else d_rows
+            for target, d_state in zip(d_initial, d_states, strict=True):
+                target[rows] = d_state
+            return part.grads
+
+        bounds = np.cumsum([0] + [part.batch for part in cache.parts])
+        tasks = [partial(run, i, bounds[i], bounds[i + 1]) for i in range(len(cache.parts))]
+        for part_grads in threads.parallel(tasks)[1:]:
+            for key, value in part_grads.items():
+                self.grads[key] += value
+        self._add_regularizer_gradients()
+        if cache.has_initial_state:
+            return [d_x, *d_initial]
+        return d_x
+
+    def _backward_rows(
+        self, cache: _Cache, grads: list[np.ndarray], input_gradient: bool
+    ) -> tuple[np.ndarray | None, list[np.ndarray]]:
+        """Backpropagate some rows: ``(d_x time-major or None, d_initial_states)``.
+
+        Weight gradients go to ``cache.grads``.
+        """
         steps, batch, n = cache.steps, cache.batch, self.units
         mask = cache.mask
         d_final = (
@@ -628,16 +749,7 @@ class RNNBase(Layer):
                 d_last = d_last * carries[:, None]
             d_final[0] += d_last
         d_proj, d_initial = self._backward(cache, d_hs, d_final)
-        d_x = self._kernel_and_input_gradients(cache, d_proj, input_gradient)
-        self._add_regularizer_gradients()
-        if d_x is not None:
-            d_x = d_x.transpose(1, 0, 2)
-            if self.go_backwards:
-                d_x = d_x[:, ::-1]
-            d_x = np.ascontiguousarray(d_x)
-        if cache.has_initial_state:
-            return [d_x, *d_initial]
-        return d_x
+        return self._kernel_and_input_gradients(cache, d_proj, input_gradient), d_initial
 
     def _check_output_gradients(self, d_outputs: Any, cache: _Cache) -> list[np.ndarray]:
         expected = cache.outputs
@@ -663,7 +775,7 @@ class RNNBase(Layer):
         """Whole-sequence products: d kernel and (optionally) d x (T, B, F)."""
         steps, batch, features = cache.x.shape
         kernel = self.params["kernel"]
-        d_kernel = self.grads["kernel"]
+        d_kernel = cache.grads["kernel"]
         flat_dp = d_proj.reshape(steps * batch, -1)
         masks = cache.input_masks
         d_x = None
@@ -697,7 +809,7 @@ class RNNBase(Layer):
         """
         steps, batch, n = cache.steps, cache.batch, self.units
         width = d_rec.shape[-1]
-        d_u = self.grads["recurrent_kernel"][:, start : start + width]
+        d_u = cache.grads["recurrent_kernel"][:, start : start + width]
         d_flat = d_rec.reshape(steps * batch, width)  # a view, even for a column block
         masks = None if left is not None else cache.recurrent_masks
         if left is None:
@@ -845,7 +957,7 @@ class SimpleRNN(RNNBase):
         )
         self._recurrent_gradient(cache, d_a)
         if self.use_bias:
-            self.grads["bias"][...] = d_bias
+            cache.grads["bias"][...] = d_bias
         return d_a, [d_h]
 
 
@@ -952,7 +1064,7 @@ class LSTM(RNNBase):
         )
         self._recurrent_gradient(cache, d_a)
         if self.use_bias:
-            self.grads["bias"][...] = d_bias
+            cache.grads["bias"][...] = d_bias
         return d_a, [d_h, d_c]
 
     def get_config(self) -> dict[str, Any]:
@@ -1058,9 +1170,9 @@ class GRU(RNNBase):
             if self.reset_after:
                 # The recurrent z and r biases add to the same pre-activations as the input ones.
                 d_bias[1, : 2 * n] = d_bias[0, : 2 * n]
-                self.grads["bias"][...] = d_bias
+                cache.grads["bias"][...] = d_bias
             else:
-                self.grads["bias"][...] = d_bias[0]
+                cache.grads["bias"][...] = d_bias[0]
         return d_a, [d_h]
 
     def get_config(self) -> dict[str, Any]:

@@ -1,0 +1,88 @@
+"""Batch split across rnnkit's threads against one batch on a multi-threaded BLAS, in one process.
+
+Run: python benchmarks/threads.py [--threads 2] [--repeats 9] [--cells lstm gru simple_rnn]
+    [--shapes 64x200x128x128 ...] [--dropout]
+
+For each cell and shape (batch x steps x features x units) the same layer runs a
+training step (forward with ``training=True`` + backward, weights only, as a first
+layer) and an inference pass two ways, alternated call by call so machine noise hits
+both alike: "split" (rnnkit's default: the batch split across ``--threads`` threads,
+each with a single-threaded BLAS; :mod:`rnnkit.kernels.threads`) and "blas" (one batch,
+the BLAS's own ``--threads`` threads splitting every product). An idle pause before each
+timed call lets the BLAS's spinning threads go to sleep, as they do in a process that
+runs one way only. Prints the medians and the ratio blas/split (above 1: splitting is
+faster). ``--dropout`` adds dropout=0.2, recurrent_dropout=0.2 to LSTM and GRU.
+"""
+
+import argparse
+import os
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=9)
+    parser.add_argument("--cells", nargs="+", default=["lstm", "gru", "simple_rnn"])
+    parser.add_argument(
+        "--shapes",
+        nargs="+",
+        default=["64x200x128x128", "32x80x128x128", "128x500x128x256", "16x1000x128x512"],
+    )
+    parser.add_argument("--dropout", action="store_true")
+    args = parser.parse_args()
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(args.threads)
+    os.environ.pop("RNNKIT_NUM_THREADS", None)
+
+    import time
+
+    import numpy as np
+
+    from rnnkit.kernels import threads
+    from rnnkit.layers import GRU, LSTM, SimpleRNN
+
+    classes = {"lstm": LSTM, "gru": GRU, "simple_rnn": SimpleRNN}
+    print(f"{args.threads} thread(s), {args.repeats} rounds, median ms")
+    print("| cell | shape BxTxFxn | mode | blas ms | split ms | blas/split |")
+    print("|---|---|---|--:|--:|--:|")
+    for cell in args.cells:
+        for shape in args.shapes:
+            batch, steps, features, units = map(int, shape.split("x"))
+            x = np.random.default_rng(0).normal(size=(batch, steps, features)).astype(np.float32)
+            options = {}
+            if cell != "simple_rnn":
+                options["recurrent_activation"] = "sigmoid"
+                if args.dropout:
+                    options.update(dropout=0.2, recurrent_dropout=0.2)
+            layer = classes[cell](units, **options)
+            layer.build(x.shape)
+            upstream = np.ones((batch, units), np.float32)
+
+            def train(layer=layer, x=x, upstream=upstream) -> None:
+                layer(x, training=True)
+                layer.backward(upstream, input_gradient=False)
+
+            def infer(layer=layer, x=x) -> None:
+                layer(x)
+
+            for mode, run in (("train", train), ("infer", infer)):
+                times: dict[str, list[float]] = {"blas": [], "split": []}
+                for round_ in range(args.repeats + 1):
+                    for variant in times:
+                        threads.set_threads(args.threads if variant == "split" else 1)
+                        time.sleep(0.15)  # the BLAS's idle threads stop spinning
+                        start = time.perf_counter()
+                        run()
+                        if round_:  # round 0 compiles and warms up
+                            times[variant].append(time.perf_counter() - start)
+                blas, split = np.median(times["blas"]), np.median(times["split"])
+                print(
+                    f"| {cell} | {shape} | {mode} | {blas * 1e3:.1f} | {split * 1e3:.1f} | "
+                    f"{blas / split:.2f} |",
+                    flush=True,
+                )
+    threads.set_threads(args.threads)
+
+
+if __name__ == "__main__":
+    main()
