@@ -264,7 +264,10 @@ def test_size_one_dimensions(cell, units, features, batch, dropout, rng):
 @pytest.mark.parametrize("dropout", [None, 1, 2], ids=["no_dropout", "per_gate", "shared"])
 def test_forward_in_chunks(monkeypatch, cell, chunk, dropout, rng):
     """The training forward projects the inputs a chunk of steps at a time (chunks of 1
-    and of 3 + 1 steps here); gradients stay exact through the chunk boundaries."""
+    and of 3 + 1 steps here); gradients stay exact through the chunk boundaries. The
+    per-gate masked products also run in blocks of 3 rows (not a whole number of
+    samples), so their gradients accumulate over blocks."""
+    from rnnkit.kernels import dropout as dropout_kernels
     from rnnkit.layers import recurrent
 
     base = cell.removesuffix("_reset_after")
@@ -275,6 +278,7 @@ def test_forward_in_chunks(monkeypatch, cell, chunk, dropout, rng):
             options["implementation"] = dropout
     monkeypatch.setattr(recurrent, "_CHUNK_BYTES", chunk * BATCH * GATES[base] * UNITS * 8)
     monkeypatch.setattr(recurrent, "_CHUNK_ROWS", 1)
+    monkeypatch.setattr(dropout_kernels, "BLOCK_ROWS", 3)
     layer = make_layer(base, rng, return_sequences=True, return_state=True, **options)
     assert layer._chunk_steps(BATCH, STEPS) == chunk
     if dropout is not None:

@@ -667,9 +667,18 @@ def dropout_cases():
             )
 
 
+@pytest.mark.parametrize("block_rows", [None, 3])
 @pytest.mark.parametrize(("variant", "implementation", "which"), list(dropout_cases()))
-def test_parity_fixed_dropout_masks(variant, implementation, which):
-    """Given dropout masks, training=True equals the oracle with the same masks."""
+def test_parity_fixed_dropout_masks(monkeypatch, variant, implementation, which, block_rows):
+    """Given dropout masks, training=True equals the oracle with the same masks.
+
+    ``block_rows=3``: the per-gate masked products run in blocks of 3 rows (the default
+    block holds every row of these small sequences).
+    """
+    from rnnkit.kernels import dropout as dropout_kernels
+
+    if block_rows is not None:
+        monkeypatch.setattr(dropout_kernels, "BLOCK_ROWS", block_rows)
     rng = rng_for("dropout", variant, implementation, which)
     batch, time, features, units = 4, 5, 3, 4
     rate, recurrent_rate = 0.25, 0.4

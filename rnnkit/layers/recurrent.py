@@ -561,8 +561,7 @@ class RNNBase(Layer):
         ``backward`` needs: the input projections ``x_t @ W`` (T, B, G*n), overwritten
         with the activated gates, under ``"gates"``, and the family's own (see
         :meth:`_buffers`). The projections of a chunk of steps are made just before the
-        recurrence reads them, while they are in cache (as :meth:`_infer`), except under
-        per-gate input dropout, whose per-sample products need the whole sequence.
+        recurrence reads them, while they are in cache (as :meth:`_infer`).
         """
         steps, batch, features = xt.shape
         kernel = self.params["kernel"]
@@ -570,16 +569,19 @@ class RNNBase(Layer):
         h_all = np.empty((steps + 1, batch, self.units), self.dtype)
         h_all[0] = states0[0]
         buffers = self._buffers(states0, steps, batch, training=True)
-        per_gate = input_masks is not None and input_masks.shape[0] > 1
-        if per_gate:
-            kernels.masked_product(xt, kernel, input_masks, projection)
-        chunk = steps if per_gate else self._chunk_steps(batch, steps)
+        chunk = self._chunk_steps(batch, steps)
         for start in range(0, steps, chunk):
             stop = min(start + chunk, steps)
             part = projection[start:stop]
-            if not per_gate:
+            flat_part = part.reshape(-1, part.shape[2])
+            if input_masks is not None and input_masks.shape[0] > 1:  # one mask per gate
+                flat_x = xt[start:stop].reshape(-1, features)
+                kernels.masked_product(
+                    flat_x, kernel, input_masks, flat_part, kernels.dropout.BLOCK_ROWS
+                )
+            else:
                 x_part = xt[start:stop] if input_masks is None else xt[start:stop] * input_masks[0]
-                matmul(x_part.reshape(-1, features), kernel, out=part.reshape(-1, part.shape[2]))
+                matmul(x_part.reshape(-1, features), kernel, out=flat_part)
             views = dict(buffers)
             for name, extra_row in self._step_buffers.items():
                 views[name] = buffers[name][start : stop + extra_row]
@@ -787,10 +789,14 @@ class RNNBase(Layer):
                 if masks is not None:
                     d_x *= masks[0]
             return d_x
-        kernels.masked_weight_gradient(cache.x, d_proj, masks, d_kernel)
+        flat_x = cache.x.reshape(steps * batch, features)
+        kernels.masked_weight_gradient(flat_x, flat_dp, masks, d_kernel, kernels.dropout.BLOCK_ROWS)
         if input_gradient:
             d_x = np.empty((steps, batch, features), self.dtype)
-            kernels.masked_product_transposed(d_proj, kernel, masks, d_x)
+            flat_dx = d_x.reshape(steps * batch, features)
+            kernels.masked_product_transposed(
+                flat_dp, kernel, masks, flat_dx, kernels.dropout.BLOCK_ROWS
+            )
         return d_x
 
     def _recurrent_gradient(
@@ -816,7 +822,10 @@ class RNNBase(Layer):
             left = cache.h_all[:steps]
         if masks is not None and masks.shape[0] > 1:
             gates = slice(start // n, (start + width) // n)
-            kernels.masked_weight_gradient(left, d_rec, masks[gates], d_u)
+            flat_left = left.reshape(steps * batch, n)
+            kernels.masked_weight_gradient(
+                flat_left, d_flat, masks[gates], d_u, kernels.dropout.BLOCK_ROWS
+            )
             return
         if masks is not None:
             left = left * masks[0]
