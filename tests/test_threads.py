@@ -175,3 +175,23 @@ def test_layers_split_by_default_at_ordinary_sizes(restore_threads):
     assert layer._parts(64, 100) == [(0, 32), (32, 64)]
     assert layer._parts(16, 100) == [(0, 16)]  # parts of 16 rows at least
     assert layer._parts(64, 1) == [(0, 64)]  # too little work to hand over
+
+
+@needs_thread_control
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+def test_a_forked_child_gets_a_pool_of_its_own(forced_split):
+    import multiprocessing
+
+    threads.set_threads(2)
+    threads.parallel([lambda: None, lambda: None])  # the parent's pool exists
+    context = multiprocessing.get_context("fork")
+    with context.Pool(1) as pool:
+        result = pool.apply_async(_split_call_in_child).get(timeout=60)
+    assert result == (2, (BATCH, UNITS))
+
+
+def _split_call_in_child():
+    layer = LSTM(UNITS)
+    layer.build((BATCH, STEPS, FEATURES))
+    parts = len(layer._parts(BATCH, STEPS))
+    return parts, layer(np.ones((BATCH, STEPS, FEATURES), np.float32)).shape

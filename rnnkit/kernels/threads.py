@@ -100,6 +100,18 @@ def _mark_worker() -> None:
     _LOCAL.worker = True
 
 
+def _after_fork_in_child() -> None:
+    """A forked child has none of the parent's threads: start a fresh pool on demand."""
+    global _POOL, _ACTIVE, _LOCK
+    _POOL = None
+    _ACTIVE = 0
+    _LOCK = threading.Lock()  # the parent may have held it while forking
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def _enter() -> None:
     global _ACTIVE, _SAVED_BLAS
     with _LOCK:
