@@ -966,9 +966,11 @@ class SimpleRNN(RNNBase):
         )
 
     def _backward(self, cache, d_hs, d_final):
-        steps, batch, n = cache.steps, cache.batch, self.units
+        batch, n = cache.batch, self.units
         d_h = np.ascontiguousarray(d_final[0])
-        d_a = np.empty((steps, batch, n), self.dtype)
+        # The backward reads only the states: the saved projections take the gradient
+        # (no second (T, B, n) buffer while the cache is alive).
+        d_a = cache.extra["gates"]
         d_bias = np.empty(n, self.dtype)
         kernels.simple_rnn_backward(
             cache.h_all,
