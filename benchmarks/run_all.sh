@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every benchmark behind docs/benchmarks.md, one after another (about 50 minutes on the
+# Every benchmark behind docs/benchmarks.md, one after another (about an hour on the
 # project's 2-core machine). Needs the bench extra (PyTorch) and the IMDB data
 # (RNNKIT_DATA_DIR); writes Markdown and JSON into benchmarks/results/.
 set -euo pipefail
@@ -8,10 +8,11 @@ out=benchmarks/results
 mkdir -p "$out"
 python=${PYTHON:-python}
 shapes="64x200x128x128 32x80x128x128 128x500x128x256 16x1000x128x512"
-"$python" benchmarks/bench_recurrent.py --shapes $shapes --threads 2 \
-    --json "$out/recurrent_2threads.json" | tee "$out/recurrent_2threads.md"
-"$python" benchmarks/bench_recurrent.py --rounds 3 --no-dropout \
-    --json "$out/recurrent_default_3rounds.json" | tee "$out/recurrent_default_3rounds.md"
+"$python" benchmarks/bench_recurrent.py --shapes $shapes --threads 2 --no-dropout --no-gemm \
+    --json "$out/recurrent_split_4shapes.json" | tee "$out/recurrent_split_4shapes.md"
+"$python" benchmarks/bench_recurrent.py --rounds 3 --no-gemm \
+    --json "$out/recurrent_split_3rounds.json" | tee "$out/recurrent_split_3rounds.md"
+"$python" benchmarks/threads.py --shapes $shapes | tee "$out/threads.md"
 "$python" benchmarks/bench_recurrent.py --shapes 64x200x128x128 --threads 1 --no-dropout \
     --json "$out/recurrent_1thread.json" | tee "$out/recurrent_1thread.md"
 "$python" benchmarks/bench_recurrent.py --quick --no-dropout --no-gemm \
