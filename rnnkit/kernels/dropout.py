@@ -38,6 +38,30 @@ def _mask_rows(x, start, stop, mask, batch, out):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
+def _masked_left(x, right, masks, out, block_rows, transposed):
+    """Products whose left factor is ``x`` under gate g's mask, block by block.
+
+    ``transposed`` False: ``out[:, block g] = (x * m_g) @ right[:, block g]``;
+    True: ``out[:, block g] = (x * m_g)^T @ right[:, block g]``, summed over the blocks.
+    """
+    rows, features = x.shape
+    blocks, batch = masks.shape[0], masks.shape[1]
+    width = out.shape[1] // blocks
+    buffer = np.empty((min(rows, block_rows), features), x.dtype)
+    for start in range(0, rows, block_rows):
+        stop = min(start + block_rows, rows)
+        for g in range(blocks):
+            _mask_rows(x, start, stop, masks[g], batch, buffer)
+            cols = slice(g * width, (g + 1) * width)
+            left = buffer[: stop - start]
+            if transposed:
+                beta = 0.0 if start == 0 else 1.0
+                gemm(left, right[start:stop, cols], out[:, cols], True, False, beta)
+            else:
+                gemm(left, right[:, cols], out[start:stop, cols], False, False, 0.0)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def masked_product(x, w, masks, out, block_rows):
     """``out[:, block g] = (x * m_g) @ w[:, block g]`` for every gate block.
 
@@ -48,16 +72,7 @@ def masked_product(x, w, masks, out, block_rows):
         out: (R, G*n) written (rows may be strided).
         block_rows: rows per block (:data:`BLOCK_ROWS`).
     """
-    rows, features = x.shape
-    blocks, batch = masks.shape[0], masks.shape[1]
-    width = w.shape[1] // blocks
-    buffer = np.empty((min(rows, block_rows), features), x.dtype)
-    for start in range(0, rows, block_rows):
-        stop = min(start + block_rows, rows)
-        for g in range(blocks):
-            _mask_rows(x, start, stop, masks[g], batch, buffer)
-            cols = slice(g * width, (g + 1) * width)
-            gemm(buffer[: stop - start], w[:, cols], out[start:stop, cols], False, False, 0.0)
+    _masked_left(x, w, masks, out, block_rows, False)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -104,14 +119,4 @@ def masked_weight_gradient(x, d, masks, d_w, block_rows):
         d_w: (F, G*n) written (may be a column block of a wider array).
         block_rows: rows per block.
     """
-    rows, features = x.shape
-    blocks, batch = masks.shape[0], masks.shape[1]
-    width = d_w.shape[1] // blocks
-    buffer = np.empty((min(rows, block_rows), features), x.dtype)
-    for start in range(0, rows, block_rows):
-        stop = min(start + block_rows, rows)
-        beta = 0.0 if start == 0 else 1.0
-        for g in range(blocks):
-            _mask_rows(x, start, stop, masks[g], batch, buffer)
-            cols = slice(g * width, (g + 1) * width)
-            gemm(buffer[: stop - start], d[start:stop, cols], d_w[:, cols], True, False, beta)
+    _masked_left(x, d, masks, d_w, block_rows, True)

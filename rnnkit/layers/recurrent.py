@@ -770,7 +770,7 @@ class RNNBase(Layer):
         d_proj, d_initial = self._backward(cache, d_hs, d_final)
         return self._kernel_and_input_gradients(cache, d_proj, input_gradient), d_initial
 
-    def _check_output_gradients(self, d_outputs: Any, cache: _Cache) -> list[np.ndarray]:
+    def _check_output_gradients(self, d_outputs: Any, cache: _CallCache) -> list[np.ndarray]:
         expected = cache.outputs
         items = list(d_outputs) if isinstance(d_outputs, (list, tuple)) else [d_outputs]
         if len(items) != len(expected):
