@@ -6,12 +6,14 @@ one per core, each with a single-threaded BLAS, and add the sub-batches' weight
 gradients at the end. A multi-threaded BLAS instead splits every matrix product: the
 recurrence makes one small product per step, so its threads meet hundreds of times per
 call, and the gate math between the products runs on one core. On the project's
-2-core machine the split LSTM recurrence ran 1.2-1.3x faster at batch 32-128
-(``benchmarks/threads.py``).
+2-core machine an LSTM training step ran 1.2-1.4x and inference 1.1-1.25x faster split
+at batch 32-128 (``benchmarks/threads.py``; docs/benchmarks.md, "Threads").
 
 Two pools that wait by spinning slow each other down badly on shared cores, so
 :func:`parallel` sets NumPy's OpenBLAS to one thread while the sub-batches run and
 gives it back its thread count afterwards; rnnkit's threads sleep when idle. The
+setting is process-wide: NumPy products in other Python threads run single-threaded
+while a split call runs. The
 thread count is the BLAS's own (``OPENBLAS_NUM_THREADS`` / ``OMP_NUM_THREADS``, else
 the cores) unless ``RNNKIT_NUM_THREADS`` says otherwise; 1 turns the splitting off.
 With a BLAS whose thread count rnnkit cannot set (``RNNKIT_BLAS=scipy``) it stays off.
@@ -25,6 +27,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
+from rnnkit.errors import ArgumentError, ArgumentTypeError
 from rnnkit.kernels.blas import blas_threads, set_blas_threads
 
 T = TypeVar("T")
@@ -34,21 +37,21 @@ ENVIRONMENT_VARIABLE = "RNNKIT_NUM_THREADS"
 
 def _configured() -> int:
     value = os.environ.get(ENVIRONMENT_VARIABLE, "").strip()
+    count = None
+    if value:
+        try:
+            count = int(value)
+        except ValueError:
+            raise ArgumentError(
+                f"{ENVIRONMENT_VARIABLE} must be a positive integer (the number of threads "
+                f"rnnkit uses); got {value!r}. Unset it to follow the BLAS's thread count."
+            ) from None
+        if count < 1:
+            raise ArgumentError(f"{ENVIRONMENT_VARIABLE} must be at least 1; got {count}.")
     blas = blas_threads()
     if blas is None:
-        return 1
-    if not value:
-        return max(1, blas)
-    try:
-        count = int(value)
-    except ValueError:
-        raise ValueError(
-            f"{ENVIRONMENT_VARIABLE} must be a positive integer (the number of threads rnnkit "
-            f"uses); got {value!r}. Unset it to follow the BLAS's thread count."
-        ) from None
-    if count < 1:
-        raise ValueError(f"{ENVIRONMENT_VARIABLE} must be at least 1; got {count}.")
-    return count
+        return 1  # without control of the BLAS's threads, two pools would fight
+    return max(1, blas) if count is None else count
 
 
 _THREADS = _configured()
@@ -67,8 +70,10 @@ def threads() -> int:
 def set_threads(count: int) -> None:
     """Set :func:`threads` for this process (1 turns the splitting off)."""
     global _THREADS, _POOL
-    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise ValueError(f"the thread count must be a positive integer; got {count!r}.")
+    if isinstance(count, bool) or not isinstance(count, int):
+        raise ArgumentTypeError(f"the thread count must be a positive integer; got {count!r}.")
+    if count < 1:
+        raise ArgumentError(f"the thread count must be a positive integer; got {count}.")
     if blas_threads() is None:
         count = 1  # without control of the BLAS's threads, two pools would fight
     with _LOCK:
