@@ -11,11 +11,7 @@ Importing this package also tunes the C allocator once (:mod:`rnnkit.kernels.all
 """
 
 from rnnkit.kernels.allocator import ALLOCATOR_TUNED
-from rnnkit.kernels.dropout import (
-    masked_product,
-    masked_product_transposed,
-    masked_weight_gradient,
-)
+from rnnkit.kernels.dropout import masked_product, masked_product_transposed
 from rnnkit.kernels.embedding import scatter_add_rows
 from rnnkit.kernels.gru import gru_backward, gru_forward
 from rnnkit.kernels.lstm import lstm_backward, lstm_forward
@@ -32,7 +28,6 @@ __all__ = [
     "masked_outputs_backward",
     "masked_product",
     "masked_product_transposed",
-    "masked_weight_gradient",
     "scatter_add_rows",
     "simple_rnn_backward",
     "simple_rnn_forward",

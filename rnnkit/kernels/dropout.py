@@ -11,8 +11,8 @@ product; the copies cost one pass over the block per gate::
     d_x             = sum over g of (d_z[:, block g] @ W[:, block g]^T) * m_g
     d_W[:, block g] = (x * m_g)^T @ d_z[:, block g]
 
-Every function takes the sequence flattened to rows (2-D) and the batch size B, which
-tells each row its sample (``row % B``). The same holds for the recurrent kernel with
+Both functions take the sequence flattened to rows (2-D); row r belongs to sample
+``r % B``, B being the masks' batch size. The same holds for the recurrent kernel with
 ``h_{t-1}`` in place of ``x``.
 """
 
@@ -38,11 +38,29 @@ def _mask_rows(x, start, stop, mask, batch, out):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _masked_left(x, right, masks, out, block_rows, transposed):
+def masked_product(x, right, masks, out, block_rows, transposed):
     """Products whose left factor is ``x`` under gate g's mask, block by block.
 
-    ``transposed`` False: ``out[:, block g] = (x * m_g) @ right[:, block g]``;
-    True: ``out[:, block g] = (x * m_g)^T @ right[:, block g]``, summed over the blocks.
+    ``transposed`` False (the input projection)::
+
+        out[:, block g] = (x * m_g) @ right[:, block g]
+
+    ``transposed`` True (the weight gradient, summed over the blocks)::
+
+        out[:, block g] = (x * m_g)^T @ right[:, block g]
+
+    One function for both, so that each array layout compiles once (compile time).
+
+    Args:
+        x: (R, F) rows of the sequence (inputs, or ``h_{t-1}``), R a multiple of the
+            batch size.
+        right: (F, G*n) weights, or (R, G*n) the gradient at the products (rows may be
+            strided); G blocks of n columns.
+        masks: (G, B, F) per-block masks.
+        out: (R, G*n) or (F, G*n) written (strided rows, or a column block of a wider
+            array, are fine).
+        block_rows: rows per block (:data:`BLOCK_ROWS`).
+        transposed: which of the two products.
     """
     rows, features = x.shape
     blocks, batch = masks.shape[0], masks.shape[1]
@@ -59,20 +77,6 @@ def _masked_left(x, right, masks, out, block_rows, transposed):
                 gemm(left, right[start:stop, cols], out[:, cols], True, False, beta)
             else:
                 gemm(left, right[:, cols], out[start:stop, cols], False, False, 0.0)
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def masked_product(x, w, masks, out, block_rows):
-    """``out[:, block g] = (x * m_g) @ w[:, block g]`` for every gate block.
-
-    Args:
-        x: (R, F) rows of the sequence, R a multiple of the batch size.
-        w: (F, G*n) weights, G blocks of n columns.
-        masks: (G, B, F) per-block masks.
-        out: (R, G*n) written (rows may be strided).
-        block_rows: rows per block (:data:`BLOCK_ROWS`).
-    """
-    _masked_left(x, w, masks, out, block_rows, False)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -106,17 +110,3 @@ def masked_product_transposed(d, w, masks, out, block_rows):
                 else:
                     for f in range(features):
                         target[f] += src[f] * mr[f]
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def masked_weight_gradient(x, d, masks, d_w, block_rows):
-    """``d_w[:, block g] = (x * m_g)^T @ d[:, block g]`` for every gate block.
-
-    Args:
-        x: (R, F) the left factor's rows (inputs, or ``h_{t-1}``).
-        d: (R, G*n) gradient at the products (rows may be strided).
-        masks: (G, B, F) per-block masks.
-        d_w: (F, G*n) written (may be a column block of a wider array).
-        block_rows: rows per block.
-    """
-    _masked_left(x, d, masks, d_w, block_rows, True)

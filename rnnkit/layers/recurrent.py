@@ -592,7 +592,7 @@ class RNNBase(Layer):
             if input_masks is not None and input_masks.shape[0] > 1:  # one mask per gate
                 flat_x = xt[start:stop].reshape(-1, features)
                 kernels.masked_product(
-                    flat_x, kernel, input_masks, flat_part, kernels.dropout.BLOCK_ROWS
+                    flat_x, kernel, input_masks, flat_part, kernels.dropout.BLOCK_ROWS, False
                 )
             else:
                 x_part = xt[start:stop] if input_masks is None else xt[start:stop] * input_masks[0]
@@ -809,7 +809,7 @@ class RNNBase(Layer):
                     d_x *= masks[0]
             return d_x
         flat_x = cache.x.reshape(steps * batch, features)
-        kernels.masked_weight_gradient(flat_x, flat_dp, masks, d_kernel, kernels.dropout.BLOCK_ROWS)
+        kernels.masked_product(flat_x, flat_dp, masks, d_kernel, kernels.dropout.BLOCK_ROWS, True)
         if input_gradient:
             d_x = np.empty((steps, batch, features), self.dtype)
             flat_dx = d_x.reshape(steps * batch, features)
@@ -842,8 +842,8 @@ class RNNBase(Layer):
         if masks is not None and masks.shape[0] > 1:
             gates = slice(start // n, (start + width) // n)
             flat_left = left.reshape(steps * batch, n)
-            kernels.masked_weight_gradient(
-                flat_left, d_flat, masks[gates], d_u, kernels.dropout.BLOCK_ROWS
+            kernels.masked_product(
+                flat_left, d_flat, masks[gates], d_u, kernels.dropout.BLOCK_ROWS, True
             )
             return
         if masks is not None:
