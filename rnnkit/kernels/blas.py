@@ -9,7 +9,9 @@ where NumPy ships one (``scipy-openblas64``; its 0.3.31 build runs the small per
 products of a recurrence up to twice as fast as SciPy's 0.3.30), else through the
 ``numba_xxgemm`` helper Numba uses for ``np.dot`` (SciPy's BLAS). Every product goes
 through the one BLAS :data:`BLAS` names, so there is one thread pool: two BLAS pools
-would spin against each other on the same cores.
+would spin against each other on the same cores. :func:`blas_threads` and
+:func:`set_blas_threads` read and set that pool's size (NumPy's OpenBLAS only), for
+:mod:`rnnkit.kernels.threads`.
 
 >>> import numpy as np
 >>> a = np.arange(6.0).reshape(2, 3); b = np.ones((2, 4))
@@ -103,7 +105,8 @@ def _numpy_openblas() -> ctypes.CDLL | None:
     for path in sorted(glob.glob(os.path.join(folder, "libscipy_openblas64_*"))):
         try:
             lib = ctypes.CDLL(path)
-            lib.scipy_cblas_sgemm64_, lib.scipy_cblas_dgemm64_  # noqa: B018 - both present?
+            for name in ("scipy_cblas_sgemm64_", "scipy_cblas_dgemm64_"):
+                getattr(lib, name)  # AttributeError if this build lacks it
             return lib
         except (OSError, AttributeError):
             continue
