@@ -1,7 +1,7 @@
 """A batch split across rnnkit's threads gives the results of the whole batch.
 
 The split is forced (every size qualifies, parts of one row) and compared, in float64,
-with the same layer running the whole batch on one thread: outputs, final states and
+with an identical layer running the whole batch in one piece: outputs, final states and
 every gradient must agree to rounding. The split path runs the same code per part, so
 the gradient checks of the whole batch (test_gradients.py) carry over.
 """
