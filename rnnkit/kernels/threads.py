@@ -68,7 +68,11 @@ def threads() -> int:
 
 
 def set_threads(count: int) -> None:
-    """Set :func:`threads` for this process (1 turns the splitting off)."""
+    """Set :func:`threads` for this process (1 turns the splitting off).
+
+    Where rnnkit cannot set the BLAS's thread count (``RNNKIT_BLAS=scipy``), the count
+    stays 1 whatever is asked: a split there would run two spinning pools at once.
+    """
     global _THREADS, _POOL
     if isinstance(count, bool) or not isinstance(count, int):
         raise ArgumentTypeError(f"the thread count must be a positive integer; got {count!r}.")
