@@ -8,7 +8,8 @@ from rnnkit.kernels.activations import activate, derivative
 
 
 def test_fast_tanh_and_sigmoid_error_bound():
-    # The docs state a largest absolute error of 3.5e-7 in float32 (docs/layers.md).
+    # docs/layers.md states a largest absolute error of 3.1e-7 in float32 (3.5e-7 on a
+    # CPU without FMA).
     x = np.linspace(-12, 12, 400_001).astype(np.float32)
     exact = x.astype(np.float64)
     for code, reference in (
@@ -17,7 +18,7 @@ def test_fast_tanh_and_sigmoid_error_bound():
     ):
         v = x.copy()
         activate(code, v, False)
-        assert np.abs(v - reference).max() < 4e-7
+        assert np.abs(v - reference).max() < 3.6e-7
         assert v.max() <= 1.0
 
 

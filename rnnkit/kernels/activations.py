@@ -9,10 +9,12 @@ that vectorizes (libm's ``tanhf``/``expf`` do not, and they dominate the gate ma
 the 12th convergent of Lambert's continued fraction
 ``tanh x = x / (1 + x^2 / (3 + x^2 / (5 + ...)))``, written as ``x P(x^2) / Q(x^2)``
 with the convergent recurrence ``f_i = (2i + 1) + x^2 / f_{i+1}`` and ``f_12 = 25``, and
-``sigmoid(x) = 0.5 + 0.5 tanh(x / 2)``. All coefficients are positive, so Horner's rule
-has no cancellation; the largest absolute error in float32 is 3.5e-7 (at |x| near 7.4),
-against 6e-8 for a correctly rounded result. float64 kernels (``exact=True``, used by
-the gradient checks) call the exact functions.
+``sigmoid(x) = 0.5 + 0.5 tanh(x / 2)``. All coefficients are positive, so evaluating P
+and Q has no cancellation. They are evaluated by Estrin's scheme, contracted to fused
+multiply-adds (``fastmath={"contract"}``, nothing else relaxed): the largest absolute
+error in float32 is 3.1e-7 (tanh, near x = -2.47; sigmoid 1.8e-7), 3.5e-7 on a CPU
+without FMA, against 6e-8 for a correctly rounded result. float64 kernels
+(``exact=True``, used by the gradient checks) call the exact functions.
 """
 
 import numpy as np
@@ -64,13 +66,18 @@ def fast_tanh(x):
     """float32 tanh by the rational approximation in the module docstring."""
     x = min(max(x, -_CLAMP), _CLAMP)
     t = x * x
-    p = ((((((_P6 * t + _P5) * t + _P4) * t + _P3) * t + _P2) * t + _P1) * t) + _P0
-    q = ((((((_Q6 * t + _Q5) * t + _Q4) * t + _Q3) * t + _Q2) * t + _Q1) * t) + _Q0
+    t2 = t * t
+    t4 = t2 * t2
+    # Estrin's scheme: dependency chains of 4 operations instead of Horner's 12, so
+    # consecutive elements overlap in the pipeline; with the fused multiply-adds 1.6x
+    # faster than Horner's rule on this project's machine (one micro-benchmark).
+    p = ((_P0 + _P1 * t) + t2 * (_P2 + _P3 * t)) + t4 * ((_P4 + _P5 * t) + t2 * _P6)
+    q = ((_Q0 + _Q1 * t) + t2 * (_Q2 + _Q3 * t)) + t4 * ((_Q4 + _Q5 * t) + t2 * _Q6)
     # Rounding can land one ulp above 1 near the clamp; keep tanh's range exact.
     return min(max(x * p / q, -_ONE), _ONE)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath={"contract"})
 def activate(code, v, exact):
     """Apply activation ``code`` to the 1-D array ``v`` in place."""
     n = v.shape[0]
