@@ -6,6 +6,7 @@ every gradient must agree to rounding. The split path runs the same code per par
 the gradient checks of the whole batch (test_gradients.py) carry over.
 """
 
+import os
 import threading
 
 import numpy as np
@@ -97,6 +98,64 @@ def test_parallel_raises_a_task_error_after_all_ended(restore_threads):
         threads.parallel([fails, slow])
     assert finished == [True]
     assert blas_threads() == before
+
+
+needs_two_cpus = pytest.mark.skipif(
+    not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
+    reason="binding threads needs two CPUs and os.sched_setaffinity",
+)
+
+
+@needs_thread_control
+@needs_two_cpus
+def test_parallel_runs_each_thread_on_a_cpu_of_its_own(restore_threads):
+    threads.set_threads(2)
+    before = os.sched_getaffinity(0)
+    seen = []
+
+    def task():
+        seen.append(os.sched_getaffinity(0))
+
+    for _ in range(3):  # the pool thread stays bound from one call to the next
+        seen.clear()
+        threads.parallel([task, task])
+        caller, worker = seen
+        assert len(caller) == 1 and len(worker) == 1
+        assert caller != worker
+        assert caller | worker <= before
+        assert os.sched_getaffinity(0) == before  # the caller's CPUs are given back
+
+
+@needs_thread_control
+@needs_two_cpus
+def test_parallel_binds_nothing_with_fewer_cpus_than_threads(restore_threads):
+    threads.set_threads(len(os.sched_getaffinity(0)) + 1)
+    before = os.sched_getaffinity(0)
+    seen = []
+    threads.parallel([lambda: seen.append(os.sched_getaffinity(0))] * 2)
+    assert seen == [before, before]
+
+
+@needs_thread_control
+@needs_two_cpus
+def test_a_caller_restricted_to_other_cpus_is_left_alone(restore_threads):
+    threads.set_threads(2)
+    before = os.sched_getaffinity(0)
+    threads.parallel([lambda: None, lambda: None])  # the pool takes the first two CPUs
+    pool_cpus = set(threads._CPUS)
+    elsewhere = before - {threads._CPUS[0]}
+    seen = []
+
+    def caller():
+        os.sched_setaffinity(0, elsewhere)  # a thread that may not use the pool's CPU
+        threads.parallel([lambda: seen.append(os.sched_getaffinity(0)), lambda: None])
+        seen.append(os.sched_getaffinity(0))
+
+    thread = threading.Thread(target=caller)
+    thread.start()
+    thread.join()
+    assert seen == [elsewhere, elsewhere]
+    assert pool_cpus <= before
 
 
 def _pair(cls, seed, **options):

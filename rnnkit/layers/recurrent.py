@@ -66,9 +66,12 @@ _SPLIT_ROWS = 16
 _SPLIT_WORK = 1 << 26
 """... when it has at least this much work (steps x batch x gate width x (units +
 features): the multiply-adds of its forward products): below it, handing a part to
-another thread costs more than it saves. LSTM training steps, split against whole,
-in one process (one run, not kept): 0.43-0.74x at 0.3-21 million, 0.85-1.11x at 31
-million, 0.98-1.26x at 42-84 million, 1.15-1.23x at 210-335 million."""
+another thread costs more than it saves. Whole-batch time / split time, training step
+and inference, 128 inputs and units (``benchmarks/threads.py --force-split``,
+``benchmarks/results/split_threshold.md``): LSTM 0.68-0.87x at 4-17 million
+multiply-adds, 0.86-0.99x at 34 million, 1.05-1.14x at 67 million, 1.15-1.28x above;
+GRU 0.94-0.98x at 25 million, 1.02-1.04x at 50 million; SimpleRNN 0.94-1.04x at 34
+million, 1.04-1.07x at 67 million."""
 
 
 class _Cache:
