@@ -126,7 +126,11 @@ def lstm_backward(
     part = np.empty((batch, n), dt)
     d_gate = np.empty(four_n, dt)
     d_act_c = np.empty(n, dt)
+    a = np.empty(four_n, dt)  # the row's gates, copied: d_a may be ``gates`` itself
+    dcs = np.empty(n, dt)  # the gradient at c_t
     fill1(d_bias, 0.0)
+    # The row's loops touch few arrays each: one loop over all of them (d_a possibly
+    # aliasing gates) did not vectorize and took a fifth more time.
     for t in range(steps - 1, -1, -1):
         if has_seq:
             add2(d_h, d_hs[t])
@@ -135,7 +139,7 @@ def lstm_backward(
             if has_mask and not mask[t, b]:
                 fill1(da, 0.0)
                 continue
-            a = gates[t, b]
+            copy1(gates[t, b], a)
             ac = act_c[t, b]
             c_prev = c_all[t, b]
             derivative(rec_code, a[: 2 * n], d_gate[: 2 * n])
@@ -145,17 +149,17 @@ def lstm_backward(
             dh = d_h[b]
             dc = d_c[b]
             for j in range(n):
-                i = a[j]
-                f = a[n + j]
-                g = a[2 * n + j]
-                dcj = dc[j] + dh[j] * a[3 * n + j] * d_act_c[j]
-                da[j] = dcj * g * d_gate[j]
-                da[n + j] = dcj * c_prev[j] * d_gate[n + j]
-                da[2 * n + j] = dcj * i * d_gate[2 * n + j]
-                da[3 * n + j] = dh[j] * ac[j] * d_gate[3 * n + j]
-                dc[j] = dcj * f
+                dcs[j] = dc[j] + dh[j] * a[3 * n + j] * d_act_c[j]
+            for j in range(n):
+                d_gate[j] *= dcs[j] * a[2 * n + j]
+                d_gate[n + j] *= dcs[j] * c_prev[j]
+                d_gate[2 * n + j] *= dcs[j] * a[j]
+                d_gate[3 * n + j] *= dh[j] * ac[j]
+            for j in range(n):
+                dc[j] = dcs[j] * a[n + j]
             for j in range(four_n):
-                d_bias[j] += da[j]
+                da[j] = d_gate[j]
+                d_bias[j] += d_gate[j]
         # dh_{t-1} = sum_g (d_a_g @ U_g^T) * m_g; masked rows pass d_h through unchanged.
         if n_masks <= 1:
             gemm(d_a[t], U, d_rec, False, True, 0.0)
