@@ -13,7 +13,14 @@ without the input gradient, as ``bench_recurrent.py``) under ``cProfile`` and sp
   recurrent products (timed alone: one ``(B, n) @ (n, G*n)`` product per step forward
   and one ``(B, G*n) @ (G*n, n)`` backward, in a compiled loop; the kernels may split
   them into gate blocks, e.g. per-gate dropout masks) and the rest, the gate math;
+* waiting for the other parts (a split call, below);
 * the remainder: Python, array allocation, transposes and checks.
+
+A call that splits its batch across rnnkit's threads (:mod:`rnnkit.kernels.threads`)
+runs one part on the calling thread, the only one cProfile sees: the parts are then
+that part's (batch / parts rows, a single-threaded BLAS, the other parts running at the
+same time on the other cores), and the per-step products are timed alone at that part's
+size on one thread. The whole step is the wall-clock time.
 
 The thread count is set before NumPy loads; medians over ``--repeats`` steps.
 """
@@ -46,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     import numpy as np
     from numba import njit
 
-    from rnnkit.kernels.blas import gemm
+    from rnnkit.kernels.blas import blas_threads, gemm, set_blas_threads
     from rnnkit.layers import GRU, LSTM, SimpleRNN
 
     batch, steps, features, units = (int(p) for p in args.shape.split("x"))
@@ -68,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
 
     for _ in range(3):
         step()
+    parts = layer._parts(batch, steps)
+    part_rows = parts[0][1] - parts[0][0]
     profile = cProfile.Profile()
     totals = []
     for _ in range(args.repeats):
@@ -89,15 +98,21 @@ def main(argv: list[str] | None = None) -> int:
             key = "recurrence forward (Numba)"
         elif name.endswith("_backward") and where != "recurrent.py":
             key = "recurrence backward (Numba)"
+        elif name == "<method 'acquire' of '_thread.lock' objects>":
+            key = "waiting for the other parts"
         if key:
             per_step[key] = per_step.get(key, 0.0) + own / args.repeats
 
-    # The recurrent products alone: the same gemm calls in a compiled loop.
-    h = rng.standard_normal((batch, units), dtype=np.float32)
+    # The recurrent products alone: the same gemm calls in a compiled loop, at the size
+    # of the calling thread's part, on as many BLAS threads as the parts have.
+    h = rng.standard_normal((part_rows, units), dtype=np.float32)
     u = rng.standard_normal((units, gates * units), dtype=np.float32)
-    out = np.zeros((batch, gates * units), np.float32)
-    d_out = rng.standard_normal((batch, gates * units), dtype=np.float32)
-    d_h = np.zeros((batch, units), np.float32)
+    out = np.zeros((part_rows, gates * units), np.float32)
+    d_out = rng.standard_normal((part_rows, gates * units), dtype=np.float32)
+    d_h = np.zeros((part_rows, units), np.float32)
+    saved_blas = blas_threads()
+    if len(parts) > 1 and saved_blas is not None:
+        set_blas_threads(1)
 
     @njit
     def products(h, u, out, d_out, d_h, steps):  # pragma: no cover - compiled
@@ -121,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         products(h, u, out, d_out, d_h, steps)
         both.append(time.perf_counter() - started)
+    if len(parts) > 1 and saved_blas is not None:
+        set_blas_threads(saved_blas)
     fwd_products = statistics.median(fwd)
     bwd_products = statistics.median(both) - fwd_products
 
@@ -137,10 +154,14 @@ def main(argv: list[str] | None = None) -> int:
             "recurrence backward: gate math and the rest",
             per_step.get("recurrence backward (Numba)", 0.0) - bwd_products,
         ),
+        ("waiting for the other parts", per_step.get("waiting for the other parts", 0.0)),
     ]
     rows.append(("Python, allocation, transposes, checks", total - sum(t for _, t in rows)))
     label = f"{args.cell} {args.shape}" + (" dropout" if args.dropout else "")
-    print(f"Training step, {label}, {args.threads} thread(s): {1e3 * total:.1f} ms (median)\n")
+    print(f"Training step, {label}, {args.threads} thread(s): {1e3 * total:.1f} ms (median)")
+    if len(parts) > 1:
+        print(f"split in {len(parts)} parts; rows below: the calling thread's ({part_rows} rows)")
+    print()
     print("| part | ms | share |")
     print("|---|--:|--:|")
     for name, seconds in rows:
