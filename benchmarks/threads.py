@@ -19,9 +19,9 @@ forward products, steps x batch x gate width x (units + features), against
 that every call whose batch has enough rows splits; sweeping the work with it shows
 where the threshold belongs, e.g.::
 
-    python benchmarks/threads.py --force-split --cells lstm \
-        --shapes 32x2x128x128 32x10x128x128 32x20x128x128 32x40x128x128 64x40x128x128 \
-        64x80x128x128 64x200x128x128
+    python benchmarks/threads.py --force-split --cells lstm --repeats 15 \
+        --shapes 32x1x128x128 32x4x128x128 32x8x128x128 32x16x128x128 32x32x128x128 \
+        64x32x128x128 64x80x128x128 64x200x128x128
 """
 
 import argparse

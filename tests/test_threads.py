@@ -119,10 +119,10 @@ def test_parallel_runs_each_thread_on_a_cpu_of_its_own(restore_threads):
     for _ in range(3):  # the pool thread stays bound from one call to the next
         seen.clear()
         threads.parallel([task, task])
-        caller, worker = seen
-        assert len(caller) == 1 and len(worker) == 1
-        assert caller != worker
-        assert caller | worker <= before
+        one, other = seen  # the caller's and the pool thread's, in either order
+        assert len(one) == 1 and len(other) == 1
+        assert one != other
+        assert one | other <= before
         assert os.sched_getaffinity(0) == before  # the caller's CPUs are given back
 
 
