@@ -101,9 +101,20 @@ def test_parallel_raises_a_task_error_after_all_ended(restore_threads):
 
 
 needs_two_cpus = pytest.mark.skipif(
-    not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
-    reason="binding threads needs two CPUs and os.sched_setaffinity",
+    threads._CURRENT_CPU is None or len(threads._process_cpus()) < 2,
+    reason="binding threads needs two CPUs, sched_getcpu and os.sched_setaffinity",
 )
+
+
+def _cpu_sets_seen(tasks_count=2):
+    """One parallel call; the CPU set each task ran with, the caller's first."""
+    seen = [None] * tasks_count
+
+    def task(i):
+        seen[i] = os.sched_getaffinity(0)
+
+    threads.parallel([lambda i=i: task(i) for i in range(tasks_count)])
+    return seen
 
 
 @needs_thread_control
@@ -111,18 +122,12 @@ needs_two_cpus = pytest.mark.skipif(
 def test_parallel_runs_each_thread_on_a_cpu_of_its_own(restore_threads):
     threads.set_threads(2)
     before = os.sched_getaffinity(0)
-    seen = []
-
-    def task():
-        seen.append(os.sched_getaffinity(0))
-
-    for _ in range(3):  # the pool thread stays bound from one call to the next
-        seen.clear()
-        threads.parallel([task, task])
-        one, other = seen  # the caller's and the pool thread's, in either order
-        assert len(one) == 1 and len(other) == 1
-        assert one != other
-        assert one | other <= before
+    _cpu_sets_seen()  # starts the pool thread
+    for _ in range(3):
+        caller, pool = _cpu_sets_seen()
+        assert len(caller) == 1 and len(pool) == 1
+        assert caller != pool
+        assert caller | pool <= before
         assert os.sched_getaffinity(0) == before  # the caller's CPUs are given back
 
 
@@ -131,31 +136,30 @@ def test_parallel_runs_each_thread_on_a_cpu_of_its_own(restore_threads):
 def test_parallel_binds_nothing_with_fewer_cpus_than_threads(restore_threads):
     threads.set_threads(len(os.sched_getaffinity(0)) + 1)
     before = os.sched_getaffinity(0)
-    seen = []
-    threads.parallel([lambda: seen.append(os.sched_getaffinity(0))] * 2)
-    assert seen == [before, before]
+    for _ in range(2):
+        assert _cpu_sets_seen() == [before, before]
 
 
 @needs_thread_control
 @needs_two_cpus
-def test_a_caller_restricted_to_other_cpus_is_left_alone(restore_threads):
+def test_a_restricted_caller_keeps_its_cpu_set(restore_threads):
     threads.set_threads(2)
     before = os.sched_getaffinity(0)
-    threads.parallel([lambda: None, lambda: None])  # the pool takes the first two CPUs
-    pool_cpus = set(threads._CPUS)
-    elsewhere = before - {threads._CPUS[0]}
+    _cpu_sets_seen()  # the pool and its thread exist
+    mine = {max(before)}
     seen = []
 
     def caller():
-        os.sched_setaffinity(0, elsewhere)  # a thread that may not use the pool's CPU
-        threads.parallel([lambda: seen.append(os.sched_getaffinity(0)), lambda: None])
+        os.sched_setaffinity(0, mine)  # a thread that may run on one CPU only
+        seen.extend(_cpu_sets_seen())
         seen.append(os.sched_getaffinity(0))
 
     thread = threading.Thread(target=caller)
     thread.start()
     thread.join()
-    assert seen == [elsewhere, elsewhere]
-    assert pool_cpus <= before
+    on_caller, on_pool, after = seen
+    assert on_caller == mine and after == mine
+    assert len(on_pool) == 1 and on_pool != mine
 
 
 def _pair(cls, seed, **options):

@@ -20,19 +20,22 @@ With a BLAS whose thread count rnnkit cannot set (``RNNKIT_BLAS=scipy``) it stay
 
 Each thread of a split call runs on a core of its own. Left to itself, Linux often
 wakes a pool thread on the core of the thread that woke it (it expects them to share
-data) and moves it to the idle core only milliseconds later: in a short call the two
-parts then share one core (LSTM training step at 64x32x128x128: 25 ms split against
-20 ms unsplit; with the threads on their own cores 18 ms). Where the calling thread may
-use at least as many CPUs as there are threads (``os.sched_getaffinity``), each pool
-thread is bound to one of them for good, and the calling thread to another for the
-duration of the split call only (where its own CPU set includes that CPU); its CPU set
-is given back afterwards. Elsewhere (other systems, fewer CPUs than threads) nothing is
-bound.
+data) and moves it to the idle core only milliseconds later, and it may move the
+caller onto the pool thread's core: in a short call the two parts then share one core
+(LSTM training step at 64x32x128x128: 25 ms split against 20 ms unsplit; with the
+threads on cores of their own 17-18 ms). So while a split call runs, the calling thread
+is bound to the CPU it is on (``sched_getcpu``) and the pool threads to the CPUs after
+it among those the process may use (``os.sched_setaffinity``); the caller's CPU set is
+given back when the call ends. Nothing is tied to fixed CPUs: several rnnkit processes
+on one machine start from wherever the system runs their callers. Where the system
+lacks these calls, or the process may use fewer CPUs than there are threads, nothing
+is bound.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -68,8 +71,9 @@ def _configured() -> int:
 
 _THREADS = _configured()
 _POOL: ThreadPoolExecutor | None = None
-_CPUS: list[int] = []  # CPUs of the pool: [the caller's, worker 1's, ...]; [] = unbound
-_STARTED = 0  # pool threads started so far (each takes the next CPU)
+_WORKERS: list[int] = []  # the pool threads' native ids
+_ALLOWED: list[int] = []  # the CPUs the process may use (when the pool was made), sorted
+_BOUND: dict[int, int] = {}  # pool thread id -> the CPU it is bound to
 _LOCK = threading.Lock()
 _ACTIVE = 0  # parallel sections running now (several caller threads may run layers)
 _SAVED_BLAS = 1
@@ -109,11 +113,12 @@ def split(batch: int, min_rows: int) -> list[tuple[int, int]]:
 
 
 def _pool() -> ThreadPoolExecutor:
-    """The pool (made on first use, under ``_LOCK``), with the CPUs its threads take."""
-    global _POOL, _CPUS, _STARTED
+    """The pool, made on first use (under ``_LOCK``)."""
+    global _POOL, _ALLOWED
     if _POOL is None:
-        _CPUS = _usable_cpus(_THREADS)
-        _STARTED = 0
+        _WORKERS.clear()
+        _BOUND.clear()
+        _ALLOWED = sorted(_process_cpus())
         _POOL = ThreadPoolExecutor(
             max_workers=max(1, _THREADS - 1),
             thread_name_prefix="rnnkit",
@@ -122,34 +127,61 @@ def _pool() -> ThreadPoolExecutor:
     return _POOL
 
 
-def _usable_cpus(count: int) -> list[int]:
-    """``count`` CPUs the calling thread may use, or [] where threads cannot be bound."""
-    if not hasattr(os, "sched_setaffinity"):
-        return []
-    try:
-        allowed = sorted(os.sched_getaffinity(0))
-    except OSError:
-        return []
-    return allowed[:count] if len(allowed) >= count else []
-
-
-def _bind(cpu: int) -> bool:
-    """Bind the calling thread to ``cpu``; False where the system refuses."""
-    try:
-        os.sched_setaffinity(0, {cpu})
-    except OSError:
-        return False
-    return True
-
-
 def _start_worker() -> None:
-    global _STARTED
     _LOCAL.worker = True
     with _LOCK:
-        _STARTED += 1
-        cpu = _CPUS[_STARTED % len(_CPUS)] if _CPUS else None
-    if cpu is not None:
-        _bind(cpu)
+        _WORKERS.append(threading.get_native_id())
+
+
+def _process_cpus() -> set[int]:
+    """The CPUs the calling thread may use; empty where the system cannot say."""
+    try:
+        return set(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else set()
+    except OSError:
+        return set()
+
+
+def _current_cpu_function() -> Callable[[], int] | None:
+    """The C library's ``sched_getcpu`` where there is one (Linux), else None."""
+    if not hasattr(os, "sched_setaffinity"):
+        return None
+    try:
+        function = ctypes.CDLL(None).sched_getcpu
+    except (OSError, AttributeError):
+        return None
+    function.restype = ctypes.c_int
+    function.argtypes = []
+    return function
+
+
+_CURRENT_CPU = _current_cpu_function()
+
+
+def _bind_around_the_caller() -> set[int] | None:
+    """Bind the caller to its CPU and the pool threads to the next ones (see above).
+
+    Returns the caller's CPU set to give back afterwards, or None if nothing was bound.
+    """
+    if _CURRENT_CPU is None or len(_ALLOWED) < _THREADS:
+        return None
+    cpu = _CURRENT_CPU()
+    if cpu not in _ALLOWED:
+        return None
+    try:
+        own = os.sched_getaffinity(0)
+        if cpu not in own:
+            return None
+        start = _ALLOWED.index(cpu)
+        with _LOCK:
+            for i, worker in enumerate(_WORKERS, start=1):
+                target = _ALLOWED[(start + i) % len(_ALLOWED)]
+                if _BOUND.get(worker) != target:
+                    os.sched_setaffinity(worker, {target})
+                    _BOUND[worker] = target
+        os.sched_setaffinity(0, {cpu})
+    except OSError:  # a thread ended, or the system refuses: leave them be
+        return None
+    return own
 
 
 def _after_fork_in_child() -> None:
@@ -157,6 +189,8 @@ def _after_fork_in_child() -> None:
     global _POOL, _ACTIVE, _LOCK
     _POOL = None
     _ACTIVE = 0
+    _WORKERS.clear()
+    _BOUND.clear()
     _LOCK = threading.Lock()  # the parent may have held it while forking
 
 
@@ -193,19 +227,13 @@ def parallel(tasks: Sequence[Callable[[], T]]) -> list[T]:
     """
     if len(tasks) == 1 or getattr(_LOCAL, "worker", False):
         return [task() for task in tasks]
-    first_section = _enter()
+    only_section = _enter()
     own_cpus = None
     try:
         with _LOCK:
             pool = _pool()
-            cpu = _CPUS[0] if _CPUS and first_section else None
-        if cpu is not None:
-            # The caller takes the pool's first CPU while the tasks run (bound workers
-            # hold the others) if its own CPU set has it; a second caller running at
-            # once stays where it is.
-            own_cpus = os.sched_getaffinity(0)
-            if cpu not in own_cpus or not _bind(cpu):
-                own_cpus = None
+        if only_section:  # a second caller running at once is left where it is
+            own_cpus = _bind_around_the_caller()
         futures = [pool.submit(task) for task in tasks[1:]]
         try:
             first = tasks[0]()

@@ -68,10 +68,10 @@ _SPLIT_WORK = 1 << 26
 features): the multiply-adds of its forward products): below it, handing a part to
 another thread costs more than it saves. Whole-batch time / split time, training step
 and inference, 128 inputs and units (``benchmarks/threads.py --force-split``,
-``benchmarks/results/split_threshold.md``): LSTM 0.68-0.87x at 4-17 million
-multiply-adds, 0.86-0.99x at 34 million, 1.05-1.14x at 67 million, 1.15-1.28x above;
-GRU 0.94-0.98x at 25 million, 1.02-1.04x at 50 million; SimpleRNN 0.94-1.04x at 34
-million, 1.04-1.07x at 67 million."""
+``benchmarks/results/split_threshold.md``, the final thread binding): LSTM 0.90-0.92x
+at 17 million multiply-adds, 0.94-1.01x at 34 million, 0.99-1.03x at 67 million,
+1.06-1.24x above; with the first binding GRU 0.94-0.98x at 25 million, 1.02-1.04x at 50
+million; SimpleRNN 0.94-1.04x at 34 million, 1.04-1.07x at 67 million."""
 
 
 class _Cache:
