@@ -30,16 +30,7 @@ from numba import njit
 
 from rnnkit.kernels.activations import activate, derivative
 from rnnkit.kernels.blas import gemm
-from rnnkit.kernels.loops import add2, copy1, fill1, fill2, mul2
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def _masked(h, rmask, index, out):
-    """``out = h * rmask[index]`` (the shared mask when there is one)."""
-    m = rmask[index if rmask.shape[0] > 1 else 0]
-    for b in range(out.shape[0]):
-        for j in range(out.shape[1]):
-            out[b, j] = h[b, j] * m[b, j]
+from rnnkit.kernels.loops import add2, copy1, fill1, fill2, masked_rows, mul2
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -73,7 +64,7 @@ def gru_forward(gates, U, bias, rmask, mask, act_code, rec_code, reset_after, ex
         if n_masks <= 1:
             src = h_prev
             if n_masks == 1:
-                _masked(h_prev, rmask, 0, hm)
+                masked_rows(h_prev, rmask, 0, hm)
                 src = hm
             gemm(src, U[:, zr], g_t[:, zr], False, False, 1.0)
             if reset_after:
@@ -81,10 +72,10 @@ def gru_forward(gates, U, bias, rmask, mask, act_code, rec_code, reset_after, ex
         else:
             for g in range(2):
                 block = slice(g * n, (g + 1) * n)
-                _masked(h_prev, rmask, g, hm)
+                masked_rows(h_prev, rmask, g, hm)
                 gemm(hm, U[:, block], g_t[:, block], False, False, 1.0)
             if reset_after:
-                _masked(h_prev, rmask, 2, hm)
+                masked_rows(h_prev, rmask, 2, hm)
                 gemm(hm, U[:, hb], aux[t], False, False, 0.0)
         for b in range(batch):
             if has_mask and not mask[t, b]:

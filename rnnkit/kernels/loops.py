@@ -45,3 +45,12 @@ def mul2(dst, src):
     for i in range(dst.shape[0]):
         for j in range(dst.shape[1]):
             dst[i, j] *= src[i, j]
+
+
+@njit(cache=True, error_model="numpy")
+def masked_rows(h, rmask, index, out):
+    """``out = h * rmask[index]`` for (B, n) arrays; the shared mask when there is one."""
+    m = rmask[index if rmask.shape[0] > 1 else 0]
+    for b in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[b, j] = h[b, j] * m[b, j]

@@ -23,16 +23,7 @@ from numba import njit
 
 from rnnkit.kernels.activations import activate, derivative
 from rnnkit.kernels.blas import gemm
-from rnnkit.kernels.loops import add2, copy1, fill1, mul2
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def _masked(h, rmask, index, out):
-    """``out = h * rmask[index]`` (the shared mask when there is one)."""
-    m = rmask[index if rmask.shape[0] > 1 else 0]
-    for b in range(out.shape[0]):
-        for j in range(out.shape[1]):
-            out[b, j] = h[b, j] * m[b, j]
+from rnnkit.kernels.loops import add2, copy1, fill1, masked_rows, mul2
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -67,11 +58,11 @@ def lstm_forward(gates, U, bias, rmask, mask, act_code, rec_code, exact, h_all, 
         if n_masks == 0:
             gemm(h_prev, U, gates[t], False, False, 1.0)
         elif n_masks == 1:
-            _masked(h_prev, rmask, 0, hm)
+            masked_rows(h_prev, rmask, 0, hm)
             gemm(hm, U, gates[t], False, False, 1.0)
         else:
             for g in range(4):
-                _masked(h_prev, rmask, g, hm)
+                masked_rows(h_prev, rmask, g, hm)
                 block = slice(g * n, (g + 1) * n)
                 gemm(hm, U[:, block], gates[t, :, block], False, False, 1.0)
         for b in range(batch):
