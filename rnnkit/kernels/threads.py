@@ -22,8 +22,9 @@ Each thread of a split call runs on a core of its own. Left to itself, Linux oft
 wakes a pool thread on the core of the thread that woke it (it expects them to share
 data) and moves it to the idle core only milliseconds later, and it may move the
 caller onto the pool thread's core: in a short call the two parts then share one core
-(LSTM training step at 64x32x128x128: 25 ms split against 20 ms unsplit; with the
-threads on cores of their own 17-18 ms). So while a split call runs, the calling thread
+(LSTM training step at 64x32x128x128, ``benchmarks/threads.py --force-split``: 27.7 ms
+split against 19.8 ms unsplit; bound as below 18.3 against 19.5 ms;
+``benchmarks/results/split_threshold.md``). So while a split call runs, the calling thread
 is bound to the CPU it is on (``sched_getcpu``) and the pool threads to the CPUs after
 it among those the process may use (``os.sched_setaffinity``); the caller's CPU set is
 given back when the call ends. Nothing is tied to fixed CPUs: several rnnkit processes
