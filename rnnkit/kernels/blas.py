@@ -170,7 +170,25 @@ def _leading(x, size):
     return max(x.shape[1], 1)
 
 
-@njit(cache=True, nogil=True)
+def _gemm_signatures() -> list:
+    """One compiled ``gemm`` per float dtype, for operands of any layout.
+
+    Listed (compiled when first imported, then cached) so that call sites never add
+    specializations: a call from a kernel with constant flags would otherwise compile a
+    version for each combination of literal ``True``/``False`` and of array layouts
+    (ten per dtype), half a second of compile time each.
+    """
+    signatures = []
+    for real in (types.float32, types.float64):
+        factor = types.Array(real, 2, "A", readonly=True)  # writable arrays convert
+        out = types.Array(real, 2, "A")
+        signatures.append(
+            types.void(factor, factor, out, types.boolean, types.boolean, types.float64)
+        )
+    return signatures
+
+
+@njit(_gemm_signatures(), cache=True, nogil=True)
 def gemm(a, b, c, trans_a, trans_b, beta):
     """``c = op(a) @ op(b) + beta * c`` for 2-D arrays of one float dtype.
 

@@ -52,6 +52,9 @@ def gru_forward(gates, U, bias, rmask, mask, act_code, rec_code, reset_after, ex
     steps, batch, three_n = gates.shape
     n = three_n // 3
     n_masks = rmask.shape[0]
+    # The h gate's mask: 2 per gate, 0 shared. A variable, not a constant, in every call
+    # of masked_rows: a constant index would compile it once more for that value.
+    h_mask = max(n_masks - 1, 0)
     has_mask = mask.shape[0] > 0
     hm = np.empty((batch, n), gates.dtype)
     zr = slice(0, 2 * n)
@@ -64,7 +67,7 @@ def gru_forward(gates, U, bias, rmask, mask, act_code, rec_code, reset_after, ex
         if n_masks <= 1:
             src = h_prev
             if n_masks == 1:
-                masked_rows(h_prev, rmask, 0, hm)
+                masked_rows(h_prev, rmask, h_mask, hm)
                 src = hm
             gemm(src, U[:, zr], g_t[:, zr], False, False, 1.0)
             if reset_after:
@@ -75,7 +78,7 @@ def gru_forward(gates, U, bias, rmask, mask, act_code, rec_code, reset_after, ex
                 masked_rows(h_prev, rmask, g, hm)
                 gemm(hm, U[:, block], g_t[:, block], False, False, 1.0)
             if reset_after:
-                masked_rows(h_prev, rmask, 2, hm)
+                masked_rows(h_prev, rmask, h_mask, hm)
                 gemm(hm, U[:, hb], aux[t], False, False, 0.0)
         for b in range(batch):
             if has_mask and not mask[t, b]:
@@ -96,7 +99,7 @@ def gru_forward(gates, U, bias, rmask, mask, act_code, rec_code, reset_after, ex
                 for j in range(n):
                     aux[t, b, j] = a[n + j] * h_prev[b, j]
             else:
-                m_h = rmask[2 if n_masks > 1 else 0, b]
+                m_h = rmask[h_mask, b]
                 for j in range(n):
                     aux[t, b, j] = a[n + j] * h_prev[b, j] * m_h[j]
         if not reset_after:

@@ -57,13 +57,11 @@ def lstm_forward(gates, U, bias, rmask, mask, act_code, rec_code, exact, h_all, 
         h_prev = h_all[t]
         if n_masks == 0:
             gemm(h_prev, U, gates[t], False, False, 1.0)
-        elif n_masks == 1:
-            masked_rows(h_prev, rmask, 0, hm)
-            gemm(hm, U, gates[t], False, False, 1.0)
-        else:
-            for g in range(4):
+        else:  # one product per mask: all four gates under a shared mask, or one gate each
+            width = four_n // n_masks
+            for g in range(n_masks):
                 masked_rows(h_prev, rmask, g, hm)
-                block = slice(g * n, (g + 1) * n)
+                block = slice(g * width, (g + 1) * width)
                 gemm(hm, U[:, block], gates[t, :, block], False, False, 1.0)
         for b in range(batch):
             if has_mask and not mask[t, b]:
