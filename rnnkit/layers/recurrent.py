@@ -366,7 +366,9 @@ class RNNBase(Layer):
         def draw(rate: float, dim: int) -> np.ndarray | None:
             if rate <= 0.0:
                 return None
-            keep = self._rng.random((count, batch, dim)) >= rate
+            # float32 uniforms (also for float64 layers): the draw takes a third of the
+            # time of float64 ones, and 2^-24 steps are fine enough for a keep/drop test.
+            keep = self._rng.random((count, batch, dim), dtype=np.float32) >= np.float32(rate)
             return keep.astype(self.dtype) * self.dtype.type(1.0 / (1.0 - rate))
 
         return draw(self.dropout, features), draw(self.recurrent_dropout, self.units)
