@@ -21,9 +21,12 @@ from numba import njit, types
 
 from rnnkit.kernels.blas import gemm
 
-BLOCK_ROWS = 1024
-"""Rows per block (what the layers pass as ``block_rows``): a (1024, 128) float32 copy
-is 512 KiB, within a core's L2 cache."""
+BLOCK_ROWS = 256
+"""Rows per block (what the layers pass as ``block_rows``). A (256, 128) float32 copy is
+128 KiB: it and the block of ``x`` it is made from stay in a core's L2 cache (1 MiB on
+this project's machine) while BLAS reads them. LSTM training step 64x200x128x128 with
+dropout 0.2 + recurrent 0.2, 2 threads, block sizes alternated in one process (41
+rounds, three runs): 256 rows 0.5-2% faster than 1024 in each run, 128 the same as 256."""
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
