@@ -344,6 +344,34 @@ def test_allocator_tuning_runs_once_and_can_be_turned_off():
         assert allocator.ALLOCATOR_TUNED  # glibc took the settings
 
 
+def test_shared_kernels_compile_one_version_per_dtype():
+    """gemm and masked_product carry one generic signature per dtype.
+
+    Compiled lazily and called from kernels with constant flags, gemm got a version
+    per literal flag value and array layout (ten per dtype, about 5 s of compile time):
+    docs/benchmarks.md, "Compilation". Read-only inputs must still reach them.
+    """
+    from numba.core import types
+
+    from rnnkit.kernels import blas, dropout
+
+    x = np.random.default_rng(0).normal(size=(4, 6, 5)).astype(np.float32)
+    x.flags.writeable = False
+    for layer in (
+        LSTM(3, dropout=0.2, recurrent_dropout=0.2),
+        GRU(3, dropout=0.2, recurrent_dropout=0.2, reset_after=True),
+    ):
+        out = layer(x, training=True)
+        assert np.isfinite(layer.backward(np.ones_like(out))).all()
+    # function -> position of its output array; argument 1 is the right factor in both
+    for function, output in ((blas.gemm, 2), (dropout.masked_product, 3)):
+        signatures = function.signatures
+        assert sorted(str(sig[0].dtype) for sig in signatures) == ["float32", "float64"]
+        for sig in signatures:
+            assert not any(isinstance(arg, types.Literal) for arg in sig)
+            assert sig[1].layout == "A" and sig[output].layout == "A"
+
+
 def test_both_blas_bindings_give_the_same_products():
     """RNNKIT_BLAS=scipy binds the kernels' gemm to SciPy's BLAS instead of NumPy's."""
     import subprocess
