@@ -25,8 +25,9 @@ BLOCK_ROWS = 256
 """Rows per block (what the layers pass as ``block_rows``). A (256, 128) float32 copy is
 128 KiB: it and the block of ``x`` it is made from stay in a core's L2 cache (1 MiB on
 this project's machine) while BLAS reads them. LSTM training step 64x200x128x128 with
-dropout 0.2 + recurrent 0.2, 2 threads, block sizes alternated in one process (41
-rounds, three runs): 256 rows 0.5-2% faster than 1024 in each run, 128 the same as 256."""
+dropout 0.2 + recurrent 0.2, 2 threads, block sizes alternated in one process (a
+one-off driver, not kept; 41 rounds, three runs): 256 rows 0.5-2% faster than 1024 in
+each run, 128 the same as 256 (docs/benchmarks.md, "Dropout and recurrent dropout")."""
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -69,7 +70,7 @@ def masked_product(x, right, masks, out, block_rows, transposed):
 
         out[:, block g] = (x * m_g)^T @ right[:, block g]
 
-    One function for both, so that each array layout compiles once (compile time).
+    One function for both modes, compiled once per dtype (see its listed signatures).
 
     Args:
         x: (R, F) rows of the sequence (inputs, or ``h_{t-1}``), R a multiple of the

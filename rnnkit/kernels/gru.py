@@ -168,6 +168,7 @@ def gru_backward(
     part = np.empty((batch, n), dt)
     zr = slice(0, 2 * n)
     hb = slice(2 * n, 3 * n)
+    h_mask = max(n_masks - 1, 0)  # the h gate's mask, as in the forward
     fill2(d_bias, 0.0)
     for t in range(steps - 1, -1, -1):
         if has_seq:
@@ -206,7 +207,7 @@ def gru_backward(
                 for j in range(n):
                     m_h = 1.0
                     if n_masks > 0:
-                        m_h = rmask[2 if n_masks > 1 else 0, b, j]
+                        m_h = rmask[h_mask, b, j]
                     d_a[t, b, n + j] = d_rh[b, j] * h_prev[b, j] * m_h * d_r_gate[b, j]
                     d_prev[b, j] += d_rh[b, j] * r_kept[b, j] * m_h
         for b in range(batch):
