@@ -234,6 +234,29 @@ def test_split_stateful_chain_matches_whole_batch(forced_split):
 
 
 @needs_thread_control
+@pytest.mark.parametrize("count", [1, 3])
+def test_a_bad_row_in_any_part_is_refused_and_changes_nothing(forced_split, count):
+    # Each part checks its own rows for NaN / infinity: a bad value in the last part
+    # must be refused like one in the first, and leave the stateful states and the
+    # dropout stream as they were (the next call equals a fresh layer's first call).
+    from rnnkit.errors import ArgumentError
+
+    threads.set_threads(count)
+    x = np.random.default_rng(5).normal(size=(BATCH, STEPS, FEATURES))
+    bad = x.copy()
+    bad[-1, 2, 1] = np.nan
+    refused, fresh = _pair(LSTM, 2, stateful=True, dropout=0.3, recurrent_dropout=0.3)
+    refused(x, training=True)
+    fresh(x, training=True)
+    states = [s.copy() for s in refused.states]
+    with pytest.raises(ArgumentError, match="NaN or infinity"):
+        refused(bad, training=True)
+    for before, after in zip(states, refused.states, strict=True):
+        np.testing.assert_array_equal(after, before)
+    np.testing.assert_array_equal(refused(x, training=True), fresh(x, training=True))
+
+
+@needs_thread_control
 def test_layers_split_by_default_at_ordinary_sizes(restore_threads):
     threads.set_threads(2)
     layer = LSTM(64)

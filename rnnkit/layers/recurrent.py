@@ -413,11 +413,13 @@ class RNNBase(Layer):
         else:
             states0 = self._zero_states(batch)
 
+        given = x
         x = x[:, ::-1] if self.go_backwards else x  # in processing order
         if time_mask is not None:
             time_mask = np.ascontiguousarray(
                 (time_mask[:, ::-1] if self.go_backwards else time_mask).T
             )
+        rng_state = self._rng.bit_generator.state if training else None
         if training:
             input_masks, recurrent_masks = self._dropout_masks(batch, features)
         else:
@@ -429,6 +431,9 @@ class RNNBase(Layer):
 
         def run(start: int, stop: int) -> _Cache | None:
             rows = slice(start, stop)
+            # Checked here, a part of the batch on each core (half a millisecond at
+            # 64x200x128 when one core checks it all).
+            self._check_finite(given[rows])
             return self._run_rows(
                 x[rows],
                 [s[rows] for s in states0],
@@ -442,7 +447,12 @@ class RNNBase(Layer):
             )
 
         parts = self._parts(batch, steps)
-        caches = threads.parallel([partial(run, start, stop) for start, stop in parts])
+        try:
+            caches = threads.parallel([partial(run, start, stop) for start, stop in parts])
+        except ArgumentError:
+            if rng_state is not None:  # a refused call leaves the dropout stream as it was
+                self._rng.bit_generator.state = rng_state
+            raise
         outputs = [output] + ([s.copy() for s in final_states] if self.return_state else [])
         if self.stateful:
             self.states = final_states
@@ -531,12 +541,14 @@ class RNNBase(Layer):
                 f"{self._owner} was built for {self.input_dim} input features; got input of shape "
                 f"{x.shape} with {x.shape[-1]}."
             )
-        x = np.asarray(x, dtype=self.dtype)
+        return np.asarray(x, dtype=self.dtype)
+
+    def _check_finite(self, x: np.ndarray) -> None:
+        """Refuse NaN and infinity; each part of a split call checks its own rows."""
         if not all_finite(x):
             raise ArgumentError(
                 f"{self._owner}: inputs contain NaN or infinity; clean the data first."
             )
-        return x
 
     def _check_mask(self, mask: Any, batch: int, steps: int) -> np.ndarray | None:
         if mask is None:
