@@ -23,8 +23,8 @@ from rnnkit.kernels.blas import gemm
 
 BLOCK_ROWS = 256
 """Rows per block (what the layers pass as ``block_rows``). A (256, 128) float32 copy is
-128 KiB: it and the block of ``x`` it is made from stay in a core's L2 cache (1 MiB on
-this project's machine) while BLAS reads them. LSTM training step 64x200x128x128 with
+128 KiB: it and the block of ``x`` it is made from stay in a core's L2 cache (512 KiB on
+this project's machine, a Zen 3 EPYC) while BLAS reads them. LSTM training step 64x200x128x128 with
 dropout 0.2 + recurrent 0.2, 2 threads, block sizes alternated in one process (a
 one-off driver, not kept; 41 rounds, three runs): 256 rows 0.5-2% faster than 1024 in
 each run, 128 the same as 256 (docs/benchmarks.md, "Dropout and recurrent dropout")."""
