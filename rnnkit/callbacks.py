@@ -279,7 +279,8 @@ class EarlyStopping(Callback):
         patience: Epochs without improvement before stopping.
         verbose: Print when stopping.
         mode: ``"auto"``, ``"min"`` or ``"max"``.
-        baseline: Value the monitor must beat.
+        baseline: Value the monitor must beat (by ``min_delta``): until it does, epochs
+            count against ``patience`` even when they improve on the best so far.
         restore_best_weights: Restore the weights of the best epoch at the end.
         start_from_epoch: Epochs to wait before watching.
     """
@@ -312,9 +313,12 @@ class EarlyStopping(Callback):
         """Reset the state."""
         self.wait = 0
         self.stopped_epoch = 0
-        self.best = -math.inf * self._sign if self.baseline is None else self.baseline
+        self.best: float | None = None  # the first watched epoch is an improvement
         self.best_weights = None
         self.best_epoch = 0
+
+    def _improves(self, current: float, reference: float | None) -> bool:
+        return reference is None or self._better(current - self._sign * self.min_delta, reference)
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         """Compare with the best value so far; stop after ``patience`` epochs without gain."""
@@ -328,14 +332,17 @@ class EarlyStopping(Callback):
             return
         if self.restore_best_weights and self.best_weights is None:
             self.best_weights = self.model.get_weights()
+            self.best_epoch = epoch
         self.wait += 1
-        if self._better(current - self._sign * self.min_delta, self.best):
+        if self._improves(current, self.best):
+            # The best epoch is tracked whatever the baseline (Keras >= 2.6): a run
+            # that never beats the baseline still restores its best weights.
             self.best = current
             self.best_epoch = epoch
             if self.restore_best_weights:
                 self.best_weights = self.model.get_weights()
-            if self.baseline is None or self._better(current, self.baseline):
-                self.wait = 0
+            if self.baseline is None or self._improves(current, self.baseline):
+                self.wait = 0  # patience restarts only when the baseline is beaten too
             return
         if self.wait >= self.patience and epoch > 0:
             self.stopped_epoch = epoch

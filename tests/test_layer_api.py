@@ -402,3 +402,44 @@ print(blas.BLAS, all(errors))
         if choice == "scipy":
             assert name == "scipy"
     assert blas.BLAS in ("numpy", "scipy")
+
+
+def test_states_set_before_the_first_call_are_kept():
+    x = np.random.default_rng(0).normal(size=(2, 3, 4))
+    layer = LSTM(3, stateful=True, dtype="float64")
+    start = [np.ones((2, 3)), np.full((2, 3), 0.5)]
+    layer.reset_states(start)
+    got = layer(x)
+    reference = LSTM(3, dtype="float64")
+    reference.build(x.shape)
+    reference.set_weights(layer.get_weights())
+    np.testing.assert_allclose(got, reference(x, initial_state=start), rtol=1e-12)
+
+
+def test_stateful_batch_size_changes_only_through_reset_states():
+    x = np.random.default_rng(1).normal(size=(2, 3, 4))
+    layer = GRU(3, stateful=True)
+    layer(x)
+    with pytest.raises(ShapeError, match=r"batch size 2; got a batch of 1.*reset_states"):
+        layer(x[:1])
+    with pytest.raises(ShapeError, match="batch size 2; got a batch of 1"):
+        layer(x[:1], initial_state=np.zeros((1, 3)))  # initial_state does not re-batch it
+    layer.reset_states(np.zeros((1, 3)))  # what the message advises
+    assert layer(x[:1]).shape == (1, 3)
+    assert layer.states[0].shape == (1, 3)
+    lstm = LSTM(3, stateful=True)
+    lstm(x)
+    with pytest.raises(ShapeError, match=r"state 'c'.*\(2, 3\); got \(5, 3\)"):
+        lstm.reset_states([np.zeros((2, 3)), np.zeros((5, 3))])
+
+
+def test_set_weights_changes_nothing_when_it_refuses():
+    layer = LSTM(3)
+    layer.build((2, 3, 4))
+    before = [w.copy() for w in layer.get_weights()]
+    new = [np.ones_like(w) for w in before]
+    for bad in (np.ones((9, 9)), np.array(["a"] * 12)):  # wrong shape, not numbers
+        with pytest.raises((ShapeError, ArgumentTypeError)):
+            layer.set_weights([new[0], new[1], bad])
+        for a, b in zip(before, layer.get_weights(), strict=True):
+            np.testing.assert_array_equal(a, b)

@@ -381,3 +381,55 @@ def test_time_distributed_bad_arguments():
         TimeDistributed(LSTM(2, return_state=True))
     with pytest.raises(ArgumentError, match="dtype float64 differs"):
         TimeDistributed(Dense(2), dtype="float64")
+
+
+def test_a_frozen_layer_stays_frozen_inside_the_wrappers():
+    from rnnkit.models import Sequential
+
+    x = np.random.default_rng(0).normal(size=(4, STEPS, FEATURES)).astype(np.float32)
+    bi = Bidirectional(LSTM(UNITS, trainable=False))
+    model = Sequential([bi, Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(x, np.ones((4, 1), np.float32), epochs=1, verbose=0)  # builds the weights
+    before = [w.copy() for w in bi.get_weights()]
+    model.fit(x, np.ones((4, 1), np.float32), epochs=2, verbose=0)
+    for a, b in zip(before, bi.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert not bi.trainable
+    bi.trainable = True  # the wrapper's flag is its layers'
+    assert bi.forward_layer.trainable and bi.backward_layer.trainable
+    assert Bidirectional.from_config(bi.get_config()).forward_layer.trainable
+    assert not TimeDistributed(Dense(2, trainable=False)).trainable
+    with pytest.raises(ArgumentError, match="all trainable or all frozen"):
+        Bidirectional(GRU(2), backward_layer=GRU(2, go_backwards=True, trainable=False))
+
+
+def test_a_built_backward_layer_keeps_its_weights():
+    backward = GRU(UNITS, go_backwards=True)
+    backward.build((None, STEPS, FEATURES))
+    backward.set_weights([np.full(w.shape, 0.1) for w in backward.get_weights()])
+    bi = Bidirectional(GRU(UNITS), backward_layer=backward)
+    bi(np.ones((BATCH, STEPS, FEATURES), np.float32))
+    for w in bi.backward_layer.get_weights():
+        np.testing.assert_allclose(w, 0.1)
+
+
+def test_bidirectional_reset_states_checks_all_before_setting():
+    bi = Bidirectional(LSTM(UNITS, stateful=True))
+    bi(np.ones((BATCH, STEPS, FEATURES), np.float32))
+    before = [s.copy() for s in bi.states]
+    good, other = np.ones((BATCH, UNITS)), np.ones((BATCH + 1, UNITS))
+    with pytest.raises(ShapeError, match="one batch size"):
+        bi.reset_states([good, good, other, other])
+    with pytest.raises(ShapeError, match="must have shape"):
+        bi.reset_states([good, good, good, other])
+    for a, b in zip(before, bi.states, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_second_bidirectional_backward_names_the_wrapper():
+    bi = Bidirectional(LSTM(UNITS), name="bi")
+    out = bi(np.ones((BATCH, STEPS, FEATURES), np.float32), training=True)
+    bi.backward(np.ones_like(out))
+    with pytest.raises(NotBuiltError, match="Bidirectional 'bi': backward"):
+        bi.backward(np.ones_like(out))

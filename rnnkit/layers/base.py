@@ -143,12 +143,19 @@ class Layer:
                 f"{owner}: set_weights expects {len(self.params)} arrays "
                 f"({', '.join(self.params)}); got {len(weights)}."
             )
+        checked = []  # every array checked before any is set: a refusal changes nothing
         for (key, current), new in zip(self.params.items(), weights, strict=True):
             new = np.asarray(new)
             if new.shape != current.shape:
                 raise ShapeError(
                     f"{owner}: weight '{key}' must have shape {current.shape}; got {new.shape}."
                 )
+            if not (np.issubdtype(new.dtype, np.number) or new.dtype == np.bool_):
+                raise ArgumentTypeError(
+                    f"{owner}: weight '{key}' must hold numbers; got dtype {new.dtype}."
+                )
+            checked.append(new)
+        for current, new in zip(self.params.values(), checked, strict=True):
             current[...] = new
 
     def get_gradients(self) -> list[np.ndarray]:

@@ -269,7 +269,8 @@ class RNNBase(Layer):
                 self.bias_constraint,
             )
         self.input_dim = features
-        if self.stateful and shape[0] is not None:
+        if self.stateful and shape[0] is not None and self.states is None:
+            # States set by reset_states(states) before the first call are kept.
             self.states = self._zero_states(check_positive_int(self._owner, "batch size", shape[0]))
         self.built = True
 
@@ -307,8 +308,11 @@ class RNNBase(Layer):
         """Reset the states of a stateful layer to zeros, or to the given arrays.
 
         Args:
-            states: None (zeros), or one array / a list of arrays of shape
-                ``(batch, units)``, one per state (LSTM: ``[h, c]``).
+            states: None (zeros, batch size unchanged), or one array / a list of arrays
+                of shape ``(batch, units)``, one per state (LSTM: ``[h, c]``), all of one
+                batch size, which becomes the layer's: the way to run a stateful layer
+                on batches of another size (given before the first call, they are the
+                states it starts from).
         """
         if not self.stateful:
             raise NotBuiltError(f"{self._owner}: reset_states() needs stateful=True.")
@@ -317,14 +321,14 @@ class RNNBase(Layer):
                 for s in self.states:
                     s[...] = 0.0
             return
-        arrays = self._as_state_list("states", states)
-        batch = arrays[0].shape[0]
-        if self.states is not None and self.states[0].shape[0] != batch:
-            raise ShapeError(
-                f"{self._owner}: reset_states got states for batch size {batch}; the layer "
-                f"runs with batch size {self.states[0].shape[0]}."
-            )
-        self.states = [a.copy() for a in arrays]
+        self.states = [a.copy() for a in self._checked_states(states)]
+
+    def _checked_states(self, states: Any) -> list[np.ndarray]:
+        """``reset_states``'s argument as arrays of the layer's dtype, one batch size."""
+        items = list(states) if isinstance(states, (list, tuple)) else [states]
+        first = np.asarray(items[0]) if items else None
+        batch = first.shape[0] if first is not None and first.ndim == 2 else None
+        return self._as_state_list("states", states, batch)
 
     def _as_state_list(self, what: str, states: Any, batch: int | None = None) -> list[np.ndarray]:
         items = list(states) if isinstance(states, (list, tuple)) else [states]
@@ -398,17 +402,17 @@ class RNNBase(Layer):
         training = False if training is None else check_bool(self._owner, "training", training)
         time_mask = self._check_mask(mask, batch, steps)
         has_initial_state = initial_state is not None
+        if self.stateful and self.states is not None and self.states[0].shape[0] != batch:
+            raise ShapeError(
+                f"{self._owner} is stateful with batch size {self.states[0].shape[0]}; got a "
+                f"batch of {batch}. Feed batches of one size (drop the last partial batch), "
+                f"or first set states for {batch} rows: reset_states(states)."
+            )
         if has_initial_state:
             states0 = self._as_state_list("initial_state", initial_state, batch)
         elif self.stateful:
             if self.states is None:
                 self.states = self._zero_states(batch)
-            elif self.states[0].shape[0] != batch:
-                raise ShapeError(
-                    f"{self._owner} is stateful with batch size {self.states[0].shape[0]}; got a "
-                    f"batch of {batch}. Feed batches of one size (drop the last partial batch) "
-                    "or call reset_states() with new states."
-                )
             states0 = self.states
         else:
             states0 = self._zero_states(batch)

@@ -63,8 +63,43 @@ def _owned_dtype(owner: str, kwargs: dict[str, Any], default: np.dtype) -> str:
     return default.name if dtype is None else standardize_dtype(owner, dtype).name
 
 
+class _Wrapper(Layer):
+    """A layer around others: ``trainable`` is theirs too.
+
+    A wrapped layer made with ``trainable=False`` keeps its weights frozen inside the
+    wrapper (as in Keras, whose wrappers rebuild it from its config), and setting the
+    wrapper's ``trainable`` sets its layers'. Optimizers see weights layer by layer, so
+    a wrapper's layers are all trainable or all frozen.
+    """
+
+    _wrapped: tuple[Layer, ...] = ()
+
+    @property
+    def trainable(self) -> bool:
+        """Whether optimizers update the wrapped layers' weights."""
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self._trainable = bool(value)
+        for layer in self._wrapped:
+            layer.trainable = self._trainable
+
+    def _wrap(self, *layers: Layer, trainable: bool | None) -> None:
+        """Take ``layers``; the wrapper's ``trainable`` (given, else theirs) applies to all."""
+        flags = {layer.trainable for layer in layers}
+        if trainable is None and len(flags) > 1:
+            raise ArgumentError(
+                f"{self._owner}: the wrapped layers must be all trainable or all frozen; got "
+                + ", ".join(f"{layer.name} trainable={layer.trainable}" for layer in layers)
+                + ". Set `trainable` on the wrapper."
+            )
+        self._wrapped = layers
+        self.trainable = all(flags) if trainable is None else trainable
+
+
 # ------------------------------------------------------------------ Bidirectional
-class Bidirectional(Layer):
+class Bidirectional(_Wrapper):
     """Runs a recurrent layer forwards and a copy of it backwards, and merges the outputs.
 
     The forward layer is re-created from ``layer``'s config (fresh weights, name
@@ -140,6 +175,7 @@ class Bidirectional(Layer):
             and layer.batch_input_shape is not None
         ):
             kwargs["batch_input_shape"] = layer.batch_input_shape
+        trainable = kwargs.pop("trainable", None)
         super().__init__(dtype=dtype, **kwargs)
         self.layer = layer
         self._layer_config = serialize_layer(layer)
@@ -167,6 +203,7 @@ class Bidirectional(Layer):
             backward_layer.name = "backward_" + backward_layer.name
             backward_layer.zero_output_for_mask = layer.return_sequences
             self.backward_layer = backward_layer
+        self._wrap(self.forward_layer, self.backward_layer, trainable=trainable)
         self._initial_weights = None
         if weights is not None:
             if isinstance(weights, (str, bytes, np.ndarray)) or not isinstance(weights, Sequence):
@@ -207,7 +244,8 @@ class Bidirectional(Layer):
     def build(self, input_shape: Sequence[int | None]) -> None:
         """Build both layers, collect their weights, and set the initial ``weights``."""
         for sub in self._layers:
-            sub.build(input_shape)
+            if not sub.built:  # a given backward_layer may come built, with its weights
+                sub.build(input_shape)
         self.params = {f"{s.name}/{k}": v for s in self._layers for k, v in s.params.items()}
         self.grads = {f"{s.name}/{k}": v for s in self._layers for k, v in s.grads.items()}
         self.built = True
@@ -241,8 +279,15 @@ class Bidirectional(Layer):
                 sub.reset_states()
             return
         fw_states, bw_states = self._split_states("states", states)
-        self.forward_layer.reset_states(fw_states)
-        self.backward_layer.reset_states(bw_states)
+        fw = self.forward_layer._checked_states(fw_states)  # both checked before either is set
+        bw = self.backward_layer._checked_states(bw_states)
+        if fw[0].shape[0] != bw[0].shape[0]:
+            raise ShapeError(
+                f"{self._owner}: the forward and backward states must have one batch size; "
+                f"got {fw[0].shape[0]} and {bw[0].shape[0]}."
+            )
+        self.forward_layer.reset_states(fw)
+        self.backward_layer.reset_states(bw)
 
     def _split_states(self, what: str, states: Any) -> tuple[list[Any], list[Any]]:
         items = list(states) if isinstance(states, (list, tuple)) else [states]
@@ -314,6 +359,7 @@ class Bidirectional(Layer):
                 f"per output; got {len(items)}."
             )
         grads = [output_gradient(self, g, s) for g, s in zip(items, cache.shapes, strict=True)]
+        self._cache = None  # one backward per call, as the wrapped layers
         mode = self.merge_mode
         if mode is None:
             d_y, d_y_rev, d_states = grads[0], grads[1], grads[2:]
@@ -400,7 +446,7 @@ class Bidirectional(Layer):
 
 
 # ---------------------------------------------------------------- TimeDistributed
-class TimeDistributed(Layer):
+class TimeDistributed(_Wrapper):
     """Applies a layer to every time step: ``output[:, t] = layer(inputs[:, t])``.
 
     Time is folded into the batch (``(batch * time, ...)``), so the inner layer runs once
@@ -445,8 +491,10 @@ class TimeDistributed(Layer):
                 f"{owner}: dtype {dtype} differs from the wrapped layer's {layer.dtype.name}; "
                 "set the dtype on the wrapped layer."
             )
+        trainable = kwargs.pop("trainable", None)
         super().__init__(dtype=dtype, **kwargs)
         self.layer = layer
+        self._wrap(layer, trainable=trainable)
         self.params = layer.params  # the same dicts: builds of the inner layer show here
         self.grads = layer.grads
 
