@@ -427,8 +427,18 @@ class _ThresholdCounts(Metric):
         return float(ratio[0]) if len(self.thresholds) == 1 else ratio
 
     def get_config(self) -> dict[str, Any]:
-        """Constructor arguments as a JSON-friendly dict (Keras keys)."""
-        return {**super().get_config(), "thresholds": self.init_thresholds}
+        """Constructor arguments as a JSON-friendly dict (Keras keys).
+
+        ``thresholds`` is None, a float or a list of floats, as given (a tuple or an
+        array of thresholds becomes a list, NumPy scalars Python floats).
+        """
+        if self.init_thresholds is None:
+            thresholds: float | list[float] | None = None
+        elif isinstance(self.init_thresholds, numbers.Real):
+            thresholds = self.thresholds[0]
+        else:
+            thresholds = list(self.thresholds)
+        return {**super().get_config(), "thresholds": thresholds}
 
 
 class Precision(_ThresholdCounts):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -57,6 +58,93 @@ def _as_array(name: str, value: Any) -> np.ndarray:
     return array
 
 
+_ACCURACY_NAMES = ("accuracy", "acc")
+
+
+def _accuracy_class(
+    loss: Any,
+    output_shape: tuple[int | None, ...] | None,
+    target_shape: tuple[int, ...] | None,
+) -> type[metrics_module.Metric] | None:
+    """Keras's class for "accuracy"/"acc", or None while the shapes leave it open.
+
+    Keras 3 chooses from the shapes of the first batch (``is_binary_or_sparse_
+    categorical``); the binary and sparse categorical cross-entropies decide it too,
+    as in Keras 2.
+    """
+    if isinstance(loss, losses_module.BinaryCrossentropy):
+        return metrics_module.BinaryAccuracy
+    if output_shape is None:
+        return None
+    if len(output_shape) < 2 or output_shape[-1] == 1:
+        return metrics_module.BinaryAccuracy
+    if output_shape[-1] is None:
+        return None
+    if isinstance(loss, losses_module.SparseCategoricalCrossentropy):
+        return metrics_module.SparseCategoricalAccuracy
+    if target_shape is None:
+        return None
+    if len(target_shape) < len(output_shape) or target_shape[-1] == 1:
+        return metrics_module.SparseCategoricalAccuracy
+    return metrics_module.CategoricalAccuracy
+
+
+@dataclass
+class _MetricEntry:
+    """One compiled metric: what the user gave, whether it is weighted, its log name."""
+
+    identifier: Any
+    weighted: bool
+    metric: metrics_module.Metric | None  # None: an "accuracy" the first batch decides
+    log_name: str = ""
+
+
+def _log_names(entries: list[_MetricEntry]) -> list[_MetricEntry]:
+    """Give each entry Keras 3's log name (``CompileMetrics.result``).
+
+    A metric is logged under its name (the identifier, for a string); a later plain
+    metric of the same name gets ``name_1``, ``name_2``...; a weighted metric whose name
+    is taken becomes ``weighted_name`` (then ``weighted_name_1``...).
+    """
+    counters: dict[str, int] = {}
+    for entry in entries:
+        name = entry.identifier if entry.metric is None else entry.metric.name
+        if name in counters and entry.weighted:
+            name = f"weighted_{name}"
+        if name not in counters:
+            counters[name] = 1
+            entry.log_name = name
+        else:
+            entry.log_name = f"{name}_{counters[name]}"
+            counters[name] += 1
+    return entries
+
+
+class _ValidationCallbacks:
+    """fit's callbacks during its validation pass, for the ``on_test_*`` hooks (Keras).
+
+    The progress bar is left out: Keras's bar draws no evaluation inside fit, and
+    rnnkit's would restart its epoch timer.
+    """
+
+    def __init__(self, callback_list: callbacks_module.CallbackList) -> None:
+        self.callbacks = [
+            callback
+            for callback in callback_list.callbacks
+            if not isinstance(callback, callbacks_module.ProgbarLogger)
+        ]
+
+    def __getattr__(self, hook: str) -> Any:
+        if not hook.startswith("on_test_"):
+            raise AttributeError(hook)
+
+        def dispatch(*args: Any) -> None:
+            for callback in self.callbacks:
+                getattr(callback, hook)(*args)
+
+        return dispatch
+
+
 class Sequential:
     """A linear stack of layers.
 
@@ -70,8 +158,9 @@ class Sequential:
         self._layers: list[Layer] = []
         self.optimizer: Any = None
         self.loss: Any = None
-        self.compiled_metrics: list[Any] = []
         self._metric_identifiers: list[Any] = []
+        self._weighted_metric_identifiers: list[Any] = []
+        self._metric_entries: list[_MetricEntry] = []
         self.stop_training = False
         self.history: callbacks_module.History | None = None
         self._shuffle_rng = np.random.default_rng(random.randint(1, int(1e9)))
@@ -203,30 +292,100 @@ class Sequential:
         optimizer: Any = "rmsprop",
         loss: Any = None,
         metrics: Sequence[Any] | None = None,
+        weighted_metrics: Sequence[Any] | None = None,
     ) -> None:
         """Configure training.
 
         Args:
             optimizer: Name or :mod:`rnnkit.optimizers` object.
             loss: Name or :mod:`rnnkit.losses` object.
-            metrics: Names or :mod:`rnnkit.metrics` objects (``"accuracy"`` resolves
-                to binary, categorical or sparse categorical accuracy from the loss, as
-                in Keras).
+            metrics: Names or :mod:`rnnkit.metrics` objects, computed without sample or
+                class weights (an output mask still applies), as in Keras 3.
+                ``"accuracy"``/``"acc"`` becomes, as in Keras, binary accuracy when the
+                output has one unit (or the loss is binary cross-entropy), sparse
+                categorical accuracy when the targets have one axis fewer than the
+                output or a last axis of 1 against a wider output (or the loss is sparse
+                categorical cross-entropy), and categorical accuracy otherwise; when
+                that depends on the targets it is chosen on the first batch.
+            weighted_metrics: Like ``metrics``, but weighted by ``sample_weight`` and
+                ``class_weight``. One that has the name of a plain metric is logged as
+                ``"weighted_<name>"`` (Keras 3's names).
         """
         if loss is None:
             raise ArgumentError(
                 f"{self.name}: compile() needs a loss, e.g. loss='binary_crossentropy'."
             )
-        self.optimizer = optimizers_module.get(optimizer)
-        self.loss = losses_module.get(loss)
-        if metrics is not None and (isinstance(metrics, str) or not isinstance(metrics, Sequence)):
-            raise ArgumentTypeError(
-                argument_message(self.name, "metrics", "a list of metrics", metrics)
-            )
-        self._metric_identifiers = list(metrics or [])
-        self.compiled_metrics = [
-            metrics_module.get(m, loss=self.loss) for m in self._metric_identifiers
+        optimizer = optimizers_module.get(optimizer)
+        loss = losses_module.get(loss)
+        plain = self._metric_list("metrics", metrics)
+        weighted_list = self._metric_list("weighted_metrics", weighted_metrics)
+        entries = [
+            _MetricEntry(identifier, weighted, self._compile_metric(identifier, loss))
+            for weighted, identifiers in ((False, plain), (True, weighted_list))
+            for identifier in identifiers
         ]
+        objects = [entry.metric for entry in entries if entry.metric is not None]
+        for metric in objects:
+            if sum(other is metric for other in objects) > 1:
+                raise ArgumentError(
+                    f"{self.name}: the metric object {metric!r} is given twice (in metrics "
+                    "or weighted_metrics); it would count every batch twice. Pass a "
+                    "separate instance for each."
+                )
+            self._check_one_value(metric, at_compile=True)
+        # Nothing changes unless every argument is accepted.
+        self.optimizer, self.loss = optimizer, loss
+        self._metric_identifiers, self._weighted_metric_identifiers = plain, weighted_list
+        self._metric_entries = _log_names(entries)
+
+    def _metric_list(self, name: str, metrics: Any) -> list[Any]:
+        if metrics is not None and (isinstance(metrics, str) or not isinstance(metrics, Sequence)):
+            raise ArgumentTypeError(argument_message(self.name, name, "a list of metrics", metrics))
+        return list(metrics or [])
+
+    def _compile_metric(self, identifier: Any, loss: Any) -> metrics_module.Metric | None:
+        """The metric for ``identifier``; None for an "accuracy" the targets decide."""
+        if not (isinstance(identifier, str) and identifier.lower() in _ACCURACY_NAMES):
+            return metrics_module.get(identifier, loss=loss)
+        output_shape = None
+        if self.built and self._built_shape is not None:
+            output_shape = self._output_shape()
+        cls = _accuracy_class(loss, output_shape, None)
+        return None if cls is None else cls(name=identifier)
+
+    def _output_shape(self) -> tuple[int | None, ...]:
+        shape: Any = self._built_shape
+        for layer in self._layers:
+            shape = layer.compute_output_shape(shape)
+        return tuple(shape)
+
+    @property
+    def compiled_metrics(self) -> list[metrics_module.Metric]:
+        """The metrics, then the weighted metrics, in log order.
+
+        An ``"accuracy"`` whose kind depends on the targets appears after the first
+        batch (fit, evaluate, train_on_batch or test_on_batch).
+        """
+        return [entry.metric for entry in self._metric_entries if entry.metric is not None]
+
+    def _check_one_value(self, metric: metrics_module.Metric, at_compile: bool = False) -> Any:
+        """``metric.result()``, refused unless it is one number (the logs hold one per name)."""
+        if at_compile:
+            try:
+                with np.errstate(all="ignore"):
+                    value = metric.result()
+            except Exception:  # a fresh custom metric may not report yet; checked when logged
+                return None
+        else:
+            value = metric.result()
+        if np.ndim(value) != 0:
+            raise ArgumentError(
+                f"{self.name}: metric '{metric.name}' ({metric!r}) reports {np.size(value)} "
+                "values, but the logs, the progress bar and callbacks take one number per "
+                "metric. Compile one metric per value instead, e.g. one "
+                "Precision(thresholds=t, name=f'precision_{t}') per threshold."
+            )
+        return value
 
     def _check_compiled(self) -> None:
         if self.loss is None:
@@ -293,31 +452,47 @@ class Sequential:
         sample_weight: np.ndarray | None,
         training: bool,
     ) -> float:
+        """One batch: the loss (plus the penalties of the weights that made it), metrics."""
         y_pred, mask = self._forward(x, training=training)
         weights = self._loss_weights(mask, sample_weight, y_pred)
         # A diverging run shows inf/NaN in the logs (TerminateOnNaN stops it), as in Keras,
         # rather than NumPy overflow warnings from deep inside the loss.
         with np.errstate(over="ignore", invalid="ignore"):
-            return self._step_numbers(x, y, y_pred, weights, training)
+            if training:
+                loss, d_pred = self.loss.value_and_gradient(y, y_pred, sample_weight=weights)
+                # The penalty of the weights this batch ran with, before the update.
+                loss += float(sum(self.losses))
+                self._backward(d_pred)
+                self._apply_gradients()
+            else:
+                loss = float(self.loss(y, y_pred, sample_weight=weights)) + float(sum(self.losses))
+            self._update_metrics(y, y_pred, mask, sample_weight)
+        return loss
 
-    def _step_numbers(
+    def _update_metrics(
         self,
-        x: np.ndarray,
         y: np.ndarray,
         y_pred: np.ndarray,
-        weights: np.ndarray | None,
-        training: bool,
-    ) -> float:
-        if training:
-            loss, d_pred = self.loss.value_and_gradient(y, y_pred, sample_weight=weights)
-            self._backward(d_pred)
-            self._apply_gradients()
-        else:
-            loss = float(self.loss(y, y_pred, sample_weight=weights))
-        loss += float(sum(self.losses))
-        for metric in self.compiled_metrics:
-            metric.update_state(y, y_pred, sample_weight=weights)
-        return loss
+        mask: np.ndarray | None,
+        sample_weight: np.ndarray | None,
+    ) -> None:
+        """Plain metrics see only the output mask; weighted ones also the sample weights.
+
+        The mask weights valid steps 1 and padding 0 (Keras 3's metrics; only the loss
+        rescales it), so a metric averages over every valid step seen.
+        """
+        for entry in self._metric_entries:
+            if entry.metric is None:
+                cls = _accuracy_class(self.loss, y_pred.shape, y.shape)
+                entry.metric = cls(name=entry.identifier)  # type: ignore[misc]
+        plain = None if mask is None else mask.astype(np.float64)
+        weighted = plain if sample_weight is None else sample_weight
+        if plain is not None and sample_weight is not None:
+            weighted = plain * sample_weight.reshape((-1,) + (1,) * (plain.ndim - 1))
+        for entry in self._metric_entries:
+            entry.metric.update_state(  # type: ignore[union-attr]
+                y, y_pred, sample_weight=weighted if entry.weighted else plain
+            )
 
     # ------------------------------------------------------------------ data
     def _check_data(
@@ -367,6 +542,44 @@ class Sequential:
         if missing:
             raise ArgumentError(f"{self.name}: class_weight has no weight for class(es) {missing}.")
         return np.array([class_weight[c] for c in classes.tolist()], dtype=np.float64)
+
+    def _training_weights(
+        self, y: np.ndarray, class_weight: dict | None, sample_weight: np.ndarray | None
+    ) -> np.ndarray | None:
+        """Per-sample training weights: class weights times sample weights."""
+        weights = self._class_weights(y, class_weight)
+        if sample_weight is not None:
+            weights = sample_weight if weights is None else weights * sample_weight
+        return weights
+
+    def _check_not_empty(self, method: str, name: str, x: np.ndarray) -> None:
+        if len(x) == 0:
+            raise ShapeError(
+                f"{self.name}: {method}() got no samples ({name} has shape {x.shape}); pass at "
+                "least one sample."
+            )
+
+    def _check_validation_data(
+        self, validation_data: Any
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """``validation_data`` as ``(x, y, sample_weight)``, checked before any training."""
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            raise ArgumentTypeError(
+                argument_message(
+                    self.name,
+                    "validation_data",
+                    "a tuple (x, y) or (x, y, sample_weight)",
+                    validation_data,
+                )
+            )
+        if validation_data[1] is None:
+            raise ArgumentError(
+                f"{self.name}: validation_data has no targets (its y is None); pass "
+                "(x_val, y_val) or (x_val, y_val, sample_weight), or leave validation_data out."
+            )
+        vx, vy, vw = self._check_data(*validation_data)
+        self._check_not_empty("fit", "validation_data's x", vx)
+        return vx, vy, vw  # type: ignore[return-value]
 
     def _batches(self, count: int, batch_size: int, shuffle: bool) -> list[np.ndarray]:
         order = self._shuffle_rng.permutation(count) if shuffle else np.arange(count)
@@ -423,7 +636,10 @@ class Sequential:
         """Train for ``epochs`` epochs; returns a :class:`~rnnkit.callbacks.History`.
 
         Arguments as in Keras. ``validation_split`` takes the last fraction of the data
-        (before shuffling); ``validation_data`` is ``(x, y)`` or ``(x, y, sample_weight)``.
+        (before shuffling); ``validation_data`` is ``(x, y)`` or ``(x, y, sample_weight)``,
+        checked before training starts. ``class_weight`` weights training only: the
+        validation samples keep just the sample weights given for them. Each epoch's
+        validation calls the callbacks' ``on_test_*`` hooks, as Keras does.
         Stateful models must use ``shuffle=False`` (sample i of batch k+1 continues
         sample i of batch k).
 
@@ -443,6 +659,7 @@ class Sequential:
         x, y, sample_weight = self._check_data(x, y, sample_weight)
         if y is None:
             raise ArgumentError(f"{self.name}: fit() needs targets y.")
+        self._check_not_empty("fit", "x", x)
         if not 0.0 <= float(validation_split) < 1.0:
             raise ArgumentError(
                 argument_message(
@@ -463,9 +680,6 @@ class Sequential:
                 f"{self.name}: the model has stateful layers, whose batches must keep their "
                 "samples in order; pass bucket_by_length=False."
             )
-        weights = self._class_weights(y, class_weight)
-        if sample_weight is not None:
-            weights = sample_weight if weights is None else weights * sample_weight
         val = None
         if validation_split:
             split = int(len(x) * (1.0 - validation_split))
@@ -474,21 +688,14 @@ class Sequential:
                     f"{self.name}: validation_split={validation_split} leaves no training or "
                     f"no validation samples out of {len(x)}."
                 )
-            val = (x[split:], y[split:], None if weights is None else weights[split:])
+            # class_weight weights training only (Keras): the validation rows keep the
+            # sample weights given for them.
+            val = (x[split:], y[split:], None if sample_weight is None else sample_weight[split:])
             x, y = x[:split], y[:split]
-            weights = None if weights is None else weights[:split]
+            sample_weight = None if sample_weight is None else sample_weight[:split]
         elif validation_data is not None:
-            if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-                raise ArgumentTypeError(
-                    argument_message(
-                        self.name,
-                        "validation_data",
-                        "a tuple (x, y) or (x, y, sample_weight)",
-                        validation_data,
-                    )
-                )
-            vx, vy, vw = self._check_data(*validation_data)
-            val = (vx, vy, vw)
+            val = self._check_validation_data(validation_data)
+        weights = self._training_weights(y, class_weight, sample_weight)
         if stateful and len(x) % batch_size:
             raise ArgumentError(
                 f"{self.name}: stateful layers need the number of samples ({len(x)}) to be a "
@@ -532,14 +739,12 @@ class Sequential:
                     break
             epoch_logs = {"loss": loss_sum / max(seen, 1), **self._metric_results()}
             if val is not None:
-                val_logs = self.evaluate(
-                    val[0],
-                    val[1],
-                    batch_size=batch_size,
-                    verbose=0,
-                    sample_weight=val[2],
-                    return_dict=True,
-                    bucket_by_length=bucket_by_length,
+                # fit's callbacks see the validation as an evaluation (on_test_*), as in
+                # Keras; the progress bar shows it only in the epoch's line.
+                val_logs = self._test_loop(
+                    *val,
+                    self._plan(val[0], batch_size, False, bucket_by_length),
+                    _ValidationCallbacks(callback_list),
                 )
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             callback_list.on_epoch_end(epoch, epoch_logs)
@@ -557,7 +762,11 @@ class Sequential:
             metric.reset_state()
 
     def _metric_results(self) -> dict[str, float]:
-        return {metric.name: float(metric.result()) for metric in self.compiled_metrics}
+        return {
+            entry.log_name: float(self._check_one_value(entry.metric))
+            for entry in self._metric_entries
+            if entry.metric is not None
+        }
 
     def evaluate(
         self,
@@ -582,6 +791,7 @@ class Sequential:
         x, y, sample_weight = self._check_data(x, y, sample_weight)
         if y is None:
             raise ArgumentError(f"{self.name}: evaluate() needs targets y.")
+        self._check_not_empty("evaluate", "x", x)
         bucket_by_length = check_bool(self.name, "bucket_by_length", bucket_by_length)
         batches = self._plan(x, batch_size, False, bucket_by_length)
         callback_list = callbacks_module.CallbackList(
@@ -592,6 +802,21 @@ class Sequential:
             steps=len(batches),
             mode="test",
         )
+        logs = self._test_loop(x, y, sample_weight, batches, callback_list)
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    def _test_loop(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        sample_weight: np.ndarray | None,
+        batches: list[tuple[np.ndarray, slice]],
+        callback_list: Any,
+    ) -> dict[str, float]:
+        """Evaluate ``batches`` of ``x, y`` with the test hooks; returns the logs."""
         self._reset_metrics()
         callback_list.on_test_begin()
         loss_sum, seen = 0.0, 0
@@ -608,12 +833,9 @@ class Sequential:
             callback_list.on_test_batch_end(
                 step, {"loss": loss_sum / seen, **self._metric_results()}
             )
-        logs = {"loss": loss_sum / max(seen, 1), **self._metric_results()}
+        logs = {"loss": loss_sum / seen, **self._metric_results()}
         callback_list.on_test_end(logs)
-        if return_dict:
-            return logs
-        values = list(logs.values())
-        return values[0] if len(values) == 1 else values
+        return logs
 
     def predict(
         self,
@@ -633,6 +855,7 @@ class Sequential:
             32 if batch_size is None else check_positive_int(self.name, "batch_size", batch_size)
         )
         x, _, _ = self._check_data(x)
+        self._check_not_empty("predict", "x", x)
         bucket_by_length = check_bool(self.name, "bucket_by_length", bucket_by_length)
         batches = self._plan(x, batch_size, False, bucket_by_length)
         callback_list = callbacks_module.CallbackList(
@@ -679,9 +902,7 @@ class Sequential:
         """One gradient update on one batch; returns the loss (and metrics) of that batch."""
         self._check_compiled()
         x, y, sample_weight = self._check_data(x, y, sample_weight)
-        weights = self._class_weights(y, class_weight)
-        if sample_weight is not None:
-            weights = sample_weight if weights is None else weights * sample_weight
+        weights = self._training_weights(y, class_weight, sample_weight)
         self._reset_metrics()
         loss = self._step(x, y, weights, True)
         return self._batch_result(loss, return_dict)

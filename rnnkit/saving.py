@@ -5,7 +5,9 @@ config, the compile config, the optimizer's scalar state and the random-generato
 states, so that ``fit`` resumes exactly where it stopped) and one array per weight and
 optimizer slot. Every file is written to a temporary name in the same folder, flushed
 to disk and then renamed over the target, so a crash never leaves a half-written
-model or checkpoint behind.
+model or checkpoint behind; a new file gets the mode ``open()`` would give it (0666
+less the umask), an overwritten one keeps its mode. Metrics are stored as given to
+``compile``: names as names, metric objects as ``{"class_name", "config"}``.
 
 >>> import tempfile, os, numpy as np
 >>> from rnnkit.layers import Dense
@@ -22,7 +24,8 @@ from __future__ import annotations
 import io
 import json
 import os
-import tempfile
+import secrets
+import stat
 import zipfile
 from typing import Any
 
@@ -30,6 +33,7 @@ import numpy as np
 
 from rnnkit import layers as layers_module
 from rnnkit import losses as losses_module
+from rnnkit import metrics as metrics_module
 from rnnkit import optimizers as optimizers_module
 from rnnkit.errors import ArgumentError, RnnkitError
 from rnnkit.layers.base import Layer
@@ -43,13 +47,37 @@ class FileFormatError(RnnkitError, ValueError):
     """A file is not an rnnkit model / weights file, or it is damaged."""
 
 
+def _temporary_file(folder: str) -> tuple[int, str]:
+    """Create a new empty file in ``folder``; return its descriptor and path.
+
+    Unlike ``tempfile.mkstemp`` (mode 0600), the file is created with mode 0666 less
+    the umask, the mode a plain ``open(path, "wb")`` gives a new file.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+    flags |= getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        tmp = os.path.join(folder, f".rnnkit-{secrets.token_hex(8)}.tmp")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"save: could not create a temporary file in '{folder}'.")
+
+
 def _atomic_write(path: str, payload: dict[str, Any], overwrite: bool) -> None:
     path = os.fspath(path)
+    if os.path.isdir(path):
+        raise ArgumentError(
+            f"save: '{path}' is a folder; pass a file path such as "
+            f"'{os.path.join(path, 'model.rnnkit')}'."
+        )
     if os.path.exists(path) and not overwrite:
         raise ArgumentError(f"save: '{path}' exists; pass overwrite=True to replace it.")
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".rnnkit-", suffix=".tmp", dir=folder)
+    # An overwritten file keeps its mode, as it would with open(path, "wb").
+    mode = stat.S_IMODE(os.stat(path).st_mode) if os.path.exists(path) else None
+    fd, tmp = _temporary_file(folder)
     try:
         with os.fdopen(fd, "wb") as handle:
             with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_STORED) as archive:
@@ -62,6 +90,8 @@ def _atomic_write(path: str, payload: dict[str, Any], overwrite: bool) -> None:
                         archive.writestr(name + ".npy", buffer.getvalue())
             handle.flush()
             os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -73,6 +103,11 @@ def _read(path: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"load: no such file '{path}'.")
+    if os.path.isdir(path):
+        raise FileFormatError(
+            f"load: '{path}' is a folder, not an rnnkit model or weights file; pass the "
+            "path of the file that save() or save_weights() wrote."
+        )
     try:
         with zipfile.ZipFile(path) as archive:
             meta = json.loads(archive.read("rnnkit.json"))
@@ -81,17 +116,56 @@ def _read(path: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
                 for name in archive.namelist()
                 if name.endswith(".npy")
             }
-    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, ValueError) as error:
+    except (
+        zipfile.BadZipFile,
+        KeyError,
+        ValueError,  # json.JSONDecodeError and UnicodeDecodeError included
+        EOFError,
+        NotImplementedError,
+    ) as error:
         raise FileFormatError(
             f"load: '{path}' is not an rnnkit model or weights file ({error})."
         ) from error
+    _check_meta(path, meta)
+    return meta, arrays
+
+
+def _check_meta(path: str, meta: Any) -> None:
+    """Raise :class:`FileFormatError` unless ``meta`` has the layout ``_payload`` writes."""
+    if not isinstance(meta, dict):
+        raise FileFormatError(
+            f"load: '{path}' is not an rnnkit model or weights file (its rnnkit.json holds "
+            f"a JSON {type(meta).__name__}, not an object)."
+        )
     if meta.get("format") != FORMAT:
         raise FileFormatError(f"load: '{path}' is not an rnnkit model or weights file.")
-    if meta.get("version", 0) > VERSION:
+    version = meta.get("version", 0)
+    if isinstance(version, bool) or not isinstance(version, int):
         raise FileFormatError(
-            f"load: '{path}' was written by a newer rnnkit (format {meta['version']}); upgrade."
+            f"load: '{path}' is damaged: its format version is {version!r}, not an integer. "
+            "Save the model again."
         )
-    return meta, arrays
+    if version > VERSION:
+        raise FileFormatError(
+            f"load: '{path}' was written by a newer rnnkit (format {version}); upgrade."
+        )
+    model = meta.get("model")
+    if not (
+        isinstance(model, dict)
+        and isinstance(model.get("layers"), list)
+        and all(isinstance(entry, dict) for entry in model["layers"])
+    ):
+        what = "missing" if model is None else "not a model configuration"
+        raise FileFormatError(
+            f"load: '{path}' is damaged: its rnnkit.json \"model\" entry (the architecture) "
+            f"is {what}. Save the model again."
+        )
+    for key in ("generators", "compile"):
+        if meta.get(key) is not None and not isinstance(meta[key], dict):
+            raise FileFormatError(
+                f"load: '{path}' is damaged: its rnnkit.json {key!r} entry is a "
+                f"{type(meta[key]).__name__}, not an object. Save the model again."
+            )
 
 
 def _sublayers(layer: Layer, path: str = "") -> list[tuple[str, Layer]]:
@@ -154,11 +228,56 @@ def _payload(model: Sequential, include_optimizer: bool) -> dict[str, Any]:
                 "config": model.optimizer.get_config(),
             },
             "loss": {"class_name": type(model.loss).__name__, "config": model.loss.get_config()},
-            "metrics": [m if isinstance(m, str) else m.name for m in model._metric_identifiers],
+            "metrics": [_metric_entry(m) for m in model._metric_identifiers],
+            "weighted_metrics": [
+                _metric_entry(m) for m in getattr(model, "_weighted_metric_identifiers", [])
+            ],
             "optimizer_state": scalars,
         }
     payload["rnnkit.json"] = json.dumps(meta, default=_json_default)
     return payload
+
+
+def _metric_entry(identifier: Any) -> str | dict[str, Any]:
+    """How the file stores a metric given to ``compile``.
+
+    A name stays a name (``"accuracy"`` is resolved again when the model is compiled on
+    load, as in Keras); a metric object, class or config dict becomes
+    ``{"class_name": ..., "config": ...}``, checked to load back.
+    """
+    if isinstance(identifier, str):
+        return identifier
+    if isinstance(identifier, metrics_module.Metric):
+        metric = identifier
+    elif (
+        isinstance(identifier, type) and issubclass(identifier, metrics_module.Metric)
+    ) or isinstance(identifier, dict):
+        metric = metrics_module.get(identifier)
+    else:
+        raise ArgumentError(
+            f"save: metric {identifier!r} is not an rnnkit metric; rnnkit can save only "
+            "metric names and rnnkit.metrics objects. Compile with those, or save the "
+            "weights only with save_weights() and compile the model again after "
+            "load_weights()."
+        )
+    cls = type(metric)
+    if metrics_module._CLASSES.get(cls.__name__) is not cls:
+        builtin = ", ".join(metrics_module._CLASSES)
+        raise ArgumentError(
+            f"save: metric {metric.name!r} is a {cls.__module__}.{cls.__qualname__}, which "
+            f"rnnkit cannot save and load back (only its own metrics: {builtin}). Compile "
+            "with rnnkit metrics, or save the weights only with save_weights() and compile "
+            "the model again after load_weights()."
+        )
+    entry = metrics_module.serialize(metric)
+    try:
+        json.dumps(entry, default=_json_default)
+    except (TypeError, ValueError) as error:
+        raise ArgumentError(
+            f"save: the config of metric {metric.name!r} ({entry['config']!r}) cannot be "
+            f"written as JSON ({error}); pass plain numbers and strings to {cls.__name__}."
+        ) from error
+    return entry
 
 
 def _json_default(value: Any) -> Any:
@@ -218,35 +337,66 @@ def _restore_weights(
                 generator.bit_generator.state = generators[f"{i}/{name}"]
 
 
-def _layer_from_config(entry: dict) -> Layer:
-    cls = getattr(layers_module, entry.get("class_name", ""), None)
+def _layer_from_config(entry: dict, path: str) -> Layer:
+    cls = getattr(layers_module, str(entry.get("class_name", "")), None)
     if not (isinstance(cls, type) and issubclass(cls, Layer)):
-        raise FileFormatError(f"load: unknown layer class '{entry.get('class_name')}'.")
+        raise FileFormatError(
+            f"load: '{path}' names an unknown layer class {entry.get('class_name')!r}."
+        )
+    if not isinstance(entry.get("config"), dict):
+        raise FileFormatError(
+            f"load: '{path}' is damaged: the {cls.__name__} layer has no config. "
+            "Save the model again."
+        )
     return cls.from_config(entry["config"])
+
+
+def _compile(model: Sequential, compiled: dict, arrays: dict[str, np.ndarray]) -> None:
+    """Compile ``model`` and restore its optimizer state from the file's compile entry.
+
+    ``metrics`` holds names and ``{"class_name", "config"}`` dicts (only names in files
+    written before metric configs were saved); :func:`rnnkit.metrics.get` reads both.
+    """
+    optimizer = optimizers_module.get(compiled["optimizer"])
+    loss = losses_module.get(compiled["loss"])
+    weighted = compiled.get("weighted_metrics")
+    model.compile(
+        optimizer=optimizer,
+        loss=loss,
+        metrics=compiled.get("metrics") or [],
+        **({"weighted_metrics": weighted} if weighted else {}),
+    )
+    state: dict[str, Any] = {}
+    for key, kind in compiled["optimizer_state"].items():
+        if "list" in kind:
+            state[key] = [arrays[f"optimizer/{key}/{j}"] for j in range(kind["list"])]
+        elif "array" in kind:
+            state[key] = arrays[f"optimizer/{key}"]
+        else:
+            state[key] = kind["value"]
+    model.optimizer.set_state(state)
 
 
 def load_model(filepath: str) -> Sequential:
     """Read a model written by :func:`save_model`, compiled and ready to resume training."""
     meta, arrays = _read(filepath)
+    path = os.fspath(filepath)
     config = meta["model"]
-    model = Sequential([_layer_from_config(e) for e in config["layers"]], name=config["name"])
+    layers = [_layer_from_config(entry, path) for entry in config["layers"]]
+    model = Sequential(layers, name=config.get("name"))
     if config.get("build_input_shape") is not None:
         model.build(tuple(config["build_input_shape"]))
-    _restore_weights(model, meta, arrays, filepath)
+    _restore_weights(model, meta, arrays, path)
     compiled = meta.get("compile")
     if compiled:
-        optimizer = optimizers_module.get(compiled["optimizer"])
-        loss = losses_module.get(compiled["loss"])
-        model.compile(optimizer=optimizer, loss=loss, metrics=compiled["metrics"])
-        state: dict[str, Any] = {}
-        for key, kind in compiled["optimizer_state"].items():
-            if "list" in kind:
-                state[key] = [arrays[f"optimizer/{key}/{j}"] for j in range(kind["list"])]
-            elif "array" in kind:
-                state[key] = arrays[f"optimizer/{key}"]
-            else:
-                state[key] = kind["value"]
-        model.optimizer.set_state(state)
+        try:
+            _compile(model, compiled, arrays)
+        except (KeyError, TypeError, AttributeError, RnnkitError) as error:
+            raise FileFormatError(
+                f"load: cannot restore the compile settings stored in '{path}' ({error!r}). "
+                "Build and compile the model yourself and call load_weights(), or save "
+                "the model again with this rnnkit."
+            ) from error
     return model
 
 

@@ -214,6 +214,9 @@ def test_get_instances_classes_and_errors():
         metrics.Accuracy(),
         metrics.Precision(thresholds=[0.2, 0.7]),
         metrics.Recall(thresholds=0.4),
+        metrics.Precision(thresholds=(0.2, 0.7)),  # tuples, arrays and NumPy scalars are
+        metrics.Recall(thresholds=np.array([0.3, 0.6])),  # saved as lists and floats
+        metrics.Precision(thresholds=np.float32(0.25)),
         metrics.AUC(num_thresholds=50, curve="PR", summation_method="majoring", from_logits=True),
         metrics.Mean(name="loss"),
         metrics.MeanSquaredError(),
