@@ -239,6 +239,17 @@ class CallbackList:
             callback.set_model(model)
             callback.set_params(params)
 
+    def for_validation(self) -> CallbackList:
+        """The same callbacks (their model and params untouched) less the progress bar.
+
+        fit runs its validation through these, so the callbacks see the ``on_test_*``
+        hooks as in Keras; Keras draws no evaluation bar inside fit, and rnnkit's bar
+        would restart its epoch timer.
+        """
+        subset = object.__new__(CallbackList)
+        subset.callbacks = [c for c in self.callbacks if not isinstance(c, ProgbarLogger)]
+        return subset
+
     def __getattr__(self, hook: str) -> Callable[..., None]:
         if not hook.startswith("on_"):
             raise AttributeError(hook)

@@ -120,31 +120,6 @@ def _log_names(entries: list[_MetricEntry]) -> list[_MetricEntry]:
     return entries
 
 
-class _ValidationCallbacks:
-    """fit's callbacks during its validation pass, for the ``on_test_*`` hooks (Keras).
-
-    The progress bar is left out: Keras's bar draws no evaluation inside fit, and
-    rnnkit's would restart its epoch timer.
-    """
-
-    def __init__(self, callback_list: callbacks_module.CallbackList) -> None:
-        self.callbacks = [
-            callback
-            for callback in callback_list.callbacks
-            if not isinstance(callback, callbacks_module.ProgbarLogger)
-        ]
-
-    def __getattr__(self, hook: str) -> Any:
-        if not hook.startswith("on_test_"):
-            raise AttributeError(hook)
-
-        def dispatch(*args: Any) -> None:
-            for callback in self.callbacks:
-                getattr(callback, hook)(*args)
-
-        return dispatch
-
-
 class Sequential:
     """A linear stack of layers.
 
@@ -744,7 +719,7 @@ class Sequential:
                 val_logs = self._test_loop(
                     *val,
                     self._plan(val[0], batch_size, False, bucket_by_length),
-                    _ValidationCallbacks(callback_list),
+                    callback_list.for_validation(),
                 )
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             callback_list.on_epoch_end(epoch, epoch_logs)
