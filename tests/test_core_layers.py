@@ -684,3 +684,38 @@ def test_constraints_are_applied():
     layer.set_weights([-np.ones((3, 2)), -np.ones(2)])
     layer.apply_constraints()
     assert all((w >= 0).all() for w in layer.get_weights())
+
+
+def test_dense_reads_any_input_layout(capfd):
+    # Reversed rows, broadcast rows and overlapping windows are arrays BLAS cannot take
+    # as they are (a negative, zero or too small leading dimension): they must be read
+    # correctly, forward and backward, never left to an unwritten output.
+    from rnnkit.kernels.blas import matmul
+
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(4, 3)).astype(np.float32)
+    b = rng.normal(size=(3, 2)).astype(np.float32)
+    windows = np.lib.stride_tricks.sliding_window_view(np.arange(8, dtype=np.float32), 3)
+    layouts = [
+        x[::-1],
+        x[:, ::-1],
+        x[::-1, ::-1],
+        x[::2],
+        np.asfortranarray(x),
+        np.broadcast_to(x[:1], (4, 3)),
+        windows,
+    ]
+    for a in layouts:
+        np.testing.assert_allclose(matmul(a, b), a @ b, rtol=1e-6)
+        np.testing.assert_allclose(matmul(b.T, a.T), b.T @ a.T, rtol=1e-6)
+    layer = Dense(2)
+    layer.build((None, 3))
+    kernel = layer.get_weights()[0]
+    for a in layouts:
+        np.testing.assert_allclose(layer(a), a @ kernel + layer.get_weights()[1], rtol=1e-6)
+    layer(x, training=True)
+    g = rng.normal(size=(4, 2)).astype(np.float32)
+    d_x = layer.backward(g[::-1])
+    np.testing.assert_allclose(d_x, g[::-1] @ kernel.T, rtol=1e-5)
+    np.testing.assert_allclose(layer.get_gradients()[0], x.T @ g[::-1], rtol=1e-5)
+    assert "illegal value" not in capfd.readouterr().err

@@ -332,9 +332,13 @@ def test_processed_cache_is_used_and_refreshed(archive, monkeypatch, tmp_path):
     assert len(calls) == 1
     # a damaged cache file is rebuilt, not fatal
     (cached,) = (tmp_path / "cache").glob("imdb-*.npz")
+    whole = cached.read_bytes()
     cached.write_bytes(b"garbage")
     assert imdb.load_data(archive)[0][0].tolist() == first[0][0].tolist()
     assert len(calls) == 2
+    cached.write_bytes(whole[: len(whole) // 2])  # truncated: a ZIP header, no directory
+    assert imdb.load_data(archive)[0][0].tolist() == first[0][0].tolist()
+    assert len(calls) == 3
 
 
 def test_missing_data_offline_says_where_to_put_it(monkeypatch, tmp_path):
@@ -352,8 +356,15 @@ def test_missing_data_offline_says_where_to_put_it(monkeypatch, tmp_path):
     with pytest.raises(source.DatasetNotFoundError, match="does not exist"):
         imdb.load_data(tmp_path / "nowhere.tar.gz")
     monkeypatch.setenv("RNNKIT_DATA_DIR", str(tmp_path))
-    with pytest.raises(source.DatasetNotFoundError, match="RNNKIT_DATA_DIR="):
+    with pytest.raises(source.DatasetNotFoundError, match="RNNKIT_DATA_DIR=.* holds neither"):
         imdb.get_word_index()
+    # the variable names a folder: a missing one, or the archive itself, is said so
+    a_file = tmp_path / "not_a_folder.tar.gz"
+    a_file.touch()
+    for target, problem in ((tmp_path / "nowhere", "does not exist"), (a_file, "is a file")):
+        monkeypatch.setenv("RNNKIT_DATA_DIR", str(target))
+        with pytest.raises(source.DatasetNotFoundError, match=f"{problem}.*pass the file"):
+            imdb.get_word_index()
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "empty-tar"])

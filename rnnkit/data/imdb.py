@@ -61,6 +61,7 @@ import tempfile
 import time
 import urllib.request
 import warnings
+import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, fields, replace
@@ -187,11 +188,19 @@ def find_data(path: str | os.PathLike[str] | None = None, *, download: bool = Tr
         return found
     env = os.environ.get(DATA_DIR_ENV)
     if env:
-        found = _in_folder(Path(env).expanduser())
+        folder = Path(env).expanduser()
+        found = _in_folder(folder) if folder.is_dir() else None
         if found is None:
+            if not folder.exists():
+                problem = "does not exist"
+            elif folder.is_dir():
+                problem = f"holds neither {ARCHIVE_NAME} nor {FOLDER_NAME}/"
+            else:
+                problem = "is a file, not a folder"
             raise DatasetNotFoundError(
-                f"IMDB data: {DATA_DIR_ENV}={env} holds neither {ARCHIVE_NAME} nor "
-                f"{FOLDER_NAME}/. Put the file there, or unset {DATA_DIR_ENV}."
+                f"IMDB data: {DATA_DIR_ENV}={env} {problem}. Set it to the folder that "
+                f"holds {ARCHIVE_NAME} (or {FOLDER_NAME}/), pass the file itself as "
+                f"`path`, or unset {DATA_DIR_ENV}."
             )
         return found
     cache = cache_dir()
@@ -545,7 +554,8 @@ def _save(path: Path, stamp: str, data: Encoded) -> None:
 
 def _load(path: Path, stamp: str) -> Encoded | None:
     try:
-        with np.load(path, allow_pickle=False) as stored:
+        # Opened here, so that it is closed even when np.load fails on a damaged archive.
+        with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as stored:
             if stored["stamp"].tobytes().decode() != stamp:
                 return None
             text = stored["words"].tobytes().decode()
@@ -553,7 +563,15 @@ def _load(path: Path, stamp: str) -> Encoded | None:
                 name: Split(*(stored[f"{name}_{f}"] for f in _SPLIT_FIELDS))
                 for name in ("train", "test")
             }
-    except (OSError, ValueError, KeyError, EOFError, UnicodeDecodeError, zlib.error):
+    except (
+        OSError,
+        ValueError,
+        KeyError,
+        EOFError,
+        UnicodeDecodeError,
+        zlib.error,
+        zipfile.BadZipFile,  # a truncated .npz (a ZIP archive) whose header survived
+    ):
         return None  # missing, damaged or of an older layout: rebuilt by the caller
     return Encoded(text.split("\n") if text else [], splits["train"], splits["test"])
 

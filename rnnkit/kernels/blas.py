@@ -217,10 +217,18 @@ def gemm(a, b, c, trans_a, trans_b, beta):
 
 
 def _operand(x: np.ndarray) -> tuple[np.ndarray, bool]:
-    """``(array with unit stride along its last axis, transposed?)`` for a 2-D operand."""
-    if x.strides[-1] == x.itemsize or x.shape[-1] == 1:
+    """``(array BLAS can read in place, transposed?)`` for a 2-D operand.
+
+    In place: unit stride along one axis and, along the other, a stride of at least
+    that axis's length (BLAS's leading dimension). Reversed rows (negative strides),
+    broadcast rows (stride 0) and overlapping windows are copied: BLAS refuses them
+    and would leave the output unwritten.
+    """
+    size = x.itemsize
+    rows, cols = x.shape
+    if (cols == 1 or x.strides[1] == size) and (rows == 1 or x.strides[0] >= cols * size):
         return x, False
-    if x.strides[0] == x.itemsize or x.shape[0] == 1:
+    if (rows == 1 or x.strides[0] == size) and (cols == 1 or x.strides[1] >= rows * size):
         return x.T, True
     return np.ascontiguousarray(x), False
 
