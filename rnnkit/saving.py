@@ -47,6 +47,10 @@ class FileFormatError(RnnkitError, ValueError):
     """A file is not an rnnkit model / weights file, or it is damaged."""
 
 
+class ModelFileNotFoundError(RnnkitError, FileNotFoundError):
+    """The model / weights file to load does not exist."""
+
+
 def _temporary_file(folder: str) -> tuple[int, str]:
     """Create a new empty file in ``folder``; return its descriptor and path.
 
@@ -102,7 +106,7 @@ def _atomic_write(path: str, payload: dict[str, Any], overwrite: bool) -> None:
 def _read(path: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     path = os.fspath(path)
     if not os.path.exists(path):
-        raise FileNotFoundError(f"load: no such file '{path}'.")
+        raise ModelFileNotFoundError(f"load: no such file '{path}'.")
     if os.path.isdir(path):
         raise FileFormatError(
             f"load: '{path}' is a folder, not an rnnkit model or weights file; pass the "

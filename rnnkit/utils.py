@@ -13,6 +13,7 @@ import random
 
 import numpy as np
 
+from rnnkit.errors import ArgumentTypeError
 from rnnkit.validation import check_seed
 
 
@@ -28,6 +29,6 @@ def set_random_seed(seed: int) -> None:
     """
     seed = check_seed("set_random_seed", "seed", seed)
     if seed is None:
-        raise TypeError("set_random_seed: `seed` must be a non-negative integer; got None.")
+        raise ArgumentTypeError("set_random_seed: `seed` must be a non-negative integer; got None.")
     random.seed(seed)
     np.random.seed(seed % 2**32)  # noqa: NPY002 (the legacy global generator users call)

@@ -443,3 +443,14 @@ def test_set_weights_changes_nothing_when_it_refuses():
             layer.set_weights([new[0], new[1], bad])
         for a, b in zip(before, layer.get_weights(), strict=True):
             np.testing.assert_array_equal(a, b)
+
+
+def test_load_and_seed_errors_are_rnnkit_errors(tmp_path):
+    # docs/layers.md: every error subclasses RnnkitError and the matching built-in.
+    from rnnkit.utils import set_random_seed
+
+    with pytest.raises(RnnkitError) as missing:
+        rnnkit.load_model(tmp_path / "missing.rnnkit")
+    assert isinstance(missing.value, FileNotFoundError)
+    with pytest.raises(ArgumentTypeError):
+        set_random_seed(None)
