@@ -61,6 +61,11 @@ def _as_array(name: str, value: Any) -> np.ndarray:
 _ACCURACY_NAMES = ("accuracy", "acc")
 
 
+def _per_step(sample_weight: np.ndarray, ndim: int) -> np.ndarray:
+    """Sample weights, (batch,) or (batch, time), broadcast against a ``ndim``-D mask."""
+    return sample_weight.reshape(sample_weight.shape + (1,) * (ndim - sample_weight.ndim))
+
+
 def _accuracy_class(
     loss: Any,
     output_shape: tuple[int | None, ...] | None,
@@ -410,14 +415,26 @@ class Sequential:
     def _loss_weights(
         self, mask: np.ndarray | None, sample_weight: np.ndarray | None, y_pred: np.ndarray
     ) -> np.ndarray | None:
-        """Sample weights for the loss; an output mask weights the valid steps (Keras 3)."""
+        """Sample weights for the loss; an output mask weights the valid steps (Keras 3).
+
+        ``sample_weight`` is one weight per sample, or (for an output with a time axis)
+        one per sample and step, shape ``(batch, time)`` (Keras 3's temporal weights).
+        """
+        if sample_weight is not None and sample_weight.ndim == 2:
+            if y_pred.ndim < 3 or sample_weight.shape != y_pred.shape[:2]:
+                raise ShapeError(
+                    f"{self.name}: a sample_weight of shape (samples, time) weights each step "
+                    f"of an output with a time axis; this batch's weights have shape "
+                    f"{sample_weight.shape} and the output {y_pred.shape}. Give one weight "
+                    "per sample, shape (samples,), or one per output step."
+                )
         if mask is None:
             return sample_weight
         mask = mask.astype(y_pred.dtype)
         valid = mask.sum()
         weights = mask * (mask.size / valid) if valid > 0 else mask
         if sample_weight is not None:
-            weights = weights * sample_weight.reshape((-1,) + (1,) * (weights.ndim - 1))
+            weights = weights * _per_step(sample_weight, weights.ndim)
         return weights
 
     def _step(
@@ -463,7 +480,7 @@ class Sequential:
         plain = None if mask is None else mask.astype(np.float64)
         weighted = plain if sample_weight is None else sample_weight
         if plain is not None and sample_weight is not None:
-            weighted = plain * sample_weight.reshape((-1,) + (1,) * (plain.ndim - 1))
+            weighted = plain * _per_step(sample_weight, plain.ndim)
         for entry in self._metric_entries:
             entry.metric.update_state(  # type: ignore[union-attr]
                 y, y_pred, sample_weight=weighted if entry.weighted else plain
@@ -488,9 +505,10 @@ class Sequential:
                 )
         if sample_weight is not None:
             sample_weight = _as_array("sample_weight", sample_weight).astype(np.float64)
-            if sample_weight.shape != (len(x),):
+            if sample_weight.ndim not in (1, 2) or len(sample_weight) != len(x):
                 raise ShapeError(
-                    f"{self.name}: sample_weight must have shape ({len(x)},); got "
+                    f"{self.name}: sample_weight must have shape ({len(x)},), or "
+                    f"({len(x)}, time) for a model whose output keeps the time axis; got "
                     f"{sample_weight.shape}."
                 )
         if np.issubdtype(x.dtype, np.floating) and not all_finite(x):
@@ -524,7 +542,11 @@ class Sequential:
         """Per-sample training weights: class weights times sample weights."""
         weights = self._class_weights(y, class_weight)
         if sample_weight is not None:
-            weights = sample_weight if weights is None else weights * sample_weight
+            weights = (
+                sample_weight
+                if weights is None
+                else _per_step(weights, sample_weight.ndim) * sample_weight
+            )
         return weights
 
     def _check_not_empty(self, method: str, name: str, x: np.ndarray) -> None:
@@ -571,6 +593,24 @@ class Sequential:
                 "pass bucket_by_length=False."
             )
         return valid_spans(mask)
+
+    def _check_bucketing(self, method: str, x: np.ndarray) -> None:
+        """Refuse ``bucket_by_length`` where cutting each batch's padding would change results.
+
+        Stateful layers need their samples in order; an output that keeps the time axis
+        (it carries the mask) would be cut along with the input, and so would its targets.
+        """
+        if any(getattr(layer, "stateful", False) for layer in self._layers):
+            raise ArgumentError(
+                f"{self.name}: the model has stateful layers, whose batches must keep their "
+                f"samples in order; {method} with bucket_by_length=False."
+            )
+        _, mask = self._forward(x[:1], training=False)
+        if mask is not None:
+            raise ArgumentError(
+                f"{self.name}: the model's output keeps a time axis (it carries the mask), "
+                f"which bucket_by_length=True would cut; {method} with bucket_by_length=False."
+            )
 
     def _plan(
         self, x: np.ndarray, batch_size: int, shuffle: bool, bucket_by_length: bool
@@ -650,11 +690,8 @@ class Sequential:
                 "sample i of each batch continues sample i of the previous batch."
             )
         bucket_by_length = check_bool(self.name, "bucket_by_length", bucket_by_length)
-        if stateful and bucket_by_length:
-            raise ArgumentError(
-                f"{self.name}: the model has stateful layers, whose batches must keep their "
-                "samples in order; pass bucket_by_length=False."
-            )
+        if bucket_by_length:
+            self._check_bucketing("fit", x)
         val = None
         if validation_split:
             split = int(len(x) * (1.0 - validation_split))
@@ -768,6 +805,8 @@ class Sequential:
             raise ArgumentError(f"{self.name}: evaluate() needs targets y.")
         self._check_not_empty("evaluate", "x", x)
         bucket_by_length = check_bool(self.name, "bucket_by_length", bucket_by_length)
+        if bucket_by_length:
+            self._check_bucketing("evaluate", x)
         batches = self._plan(x, batch_size, False, bucket_by_length)
         callback_list = callbacks_module.CallbackList(
             list(callbacks or []),
@@ -832,6 +871,8 @@ class Sequential:
         x, _, _ = self._check_data(x)
         self._check_not_empty("predict", "x", x)
         bucket_by_length = check_bool(self.name, "bucket_by_length", bucket_by_length)
+        if bucket_by_length:
+            self._check_bucketing("predict", x)
         batches = self._plan(x, batch_size, False, bucket_by_length)
         callback_list = callbacks_module.CallbackList(
             list(callbacks or []),
@@ -845,13 +886,7 @@ class Sequential:
         outputs = []
         for step, (index, window) in enumerate(batches):
             callback_list.on_predict_batch_begin(step)
-            output, mask = self._forward(x[index][:, window], training=False)
-            if bucket_by_length and mask is not None:
-                raise ArgumentError(
-                    f"{self.name}: the model's output keeps a time axis (it carries the "
-                    "mask), which bucket_by_length=True would cut; predict with "
-                    "bucket_by_length=False."
-                )
+            output, _ = self._forward(x[index][:, window], training=False)
             outputs.append(output)
             callback_list.on_predict_batch_end(step, {})
         callback_list.on_predict_end()

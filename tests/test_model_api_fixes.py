@@ -399,3 +399,62 @@ def test_validation_data_without_targets_is_refused_before_training():
     assert spy.calls == []
     for a, b in zip(before, model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def _sequence_model(mask_zero):
+    from rnnkit.layers import TimeDistributed
+
+    set_random_seed(3)
+    model = Sequential(
+        [
+            Embedding(20, 4, mask_zero=mask_zero),
+            SimpleRNN(3, return_sequences=True),
+            TimeDistributed(Dense(2)),
+        ]
+    )
+    model.compile(optimizers.SGD(0.0), "mse", weighted_metrics=["mae"])
+    return model
+
+
+@pytest.mark.parametrize("mask_zero", [False, True])
+def test_per_step_sample_weights_of_a_sequence_output(mask_zero):
+    # Keras 3 takes sample_weight of shape (samples, time) for an output with a time
+    # axis: each step's loss is weighted; the loss sums over every (sample, step) and
+    # divides by their number, a mask first scaled by size / valid steps.
+    rng = np.random.default_rng(4)
+    x = rng.integers(1, 20, size=(10, 6))
+    x[:4, :2] = 0  # left padding, masked when mask_zero
+    y = rng.normal(size=(10, 6, 2)).astype(np.float32)
+    w = rng.random((10, 6))
+    model = _sequence_model(mask_zero)
+    pred = model.predict(x, verbose=0).astype(np.float64)
+    per_step = ((pred - y) ** 2).mean(-1)
+    abs_step = np.abs(pred - y).mean(-1)
+    mask = (x != 0) if mask_zero else np.ones_like(w, bool)
+    scale = mask * (mask.size / mask.sum())
+    expected_loss = (per_step * w * scale).sum() / per_step.size
+    expected_mae = (abs_step * w * mask).sum() / (w * mask).sum()
+    loss, mae = model.evaluate(x, y, sample_weight=w, batch_size=10, verbose=0)
+    np.testing.assert_allclose(loss, expected_loss, rtol=1e-5)
+    np.testing.assert_allclose(mae, expected_mae, rtol=1e-5)
+    history = model.fit(x, y, sample_weight=w, batch_size=10, epochs=1, verbose=0)
+    np.testing.assert_allclose(history.history["loss"][0], expected_loss, rtol=1e-5)
+    with pytest.raises(ShapeError, match=r"one per output step"):
+        model.evaluate(x, y, sample_weight=w[:, :5], verbose=0)
+    with pytest.raises(ShapeError, match=r"\(10,\), or \(10, time\)"):
+        model.evaluate(x, y, sample_weight=w[:, :, None], verbose=0)
+
+
+def test_bucketing_refuses_a_sequence_output_in_every_loop():
+    rng = np.random.default_rng(5)
+    x = rng.integers(1, 20, size=(8, 6))
+    x[:4, :3] = 0
+    y = rng.normal(size=(8, 6, 2)).astype(np.float32)
+    model = _sequence_model(True)
+    for call in (
+        lambda: model.fit(x, y, bucket_by_length=True, verbose=0),
+        lambda: model.evaluate(x, y, bucket_by_length=True, verbose=0),
+        lambda: model.predict(x, bucket_by_length=True, verbose=0),
+    ):
+        with pytest.raises(ArgumentError, match="keeps a time axis"):
+            call()
