@@ -1,3 +1,5 @@
+import io
+
 import numpy as np
 import pytest
 
@@ -19,3 +21,14 @@ def offline_imdb(tmp_path, monkeypatch):
         raise AssertionError("a test tried to use the network")
 
     monkeypatch.setattr(imdb_source, "urlopen", no_network)
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+@pytest.fixture
+def terminal():
+    """A text stream that says it is a terminal (the progress bar then redraws in place)."""
+    return _Terminal()

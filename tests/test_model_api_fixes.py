@@ -5,8 +5,6 @@ Expected numbers come from first principles (NumPy on the model's own prediction
 where Keras 3.15 (torch backend) was checked the test says so.
 """
 
-import io
-
 import numpy as np
 import pytest
 
@@ -348,14 +346,10 @@ def test_fit_validation_runs_the_test_hooks_of_fits_callbacks():
     assert spy.params["mode"] == "train"  # fit's parameters stay in place
 
 
-def test_fit_validation_draws_no_evaluation_bar():
-    class Tty(io.StringIO):
-        def isatty(self):
-            return True
-
+def test_fit_validation_draws_no_evaluation_bar(terminal):
     x, y = binary_data(20)
     model = sigmoid_model()
-    stream = Tty()
+    stream = terminal
     model.fit(
         x,
         y,

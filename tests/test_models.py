@@ -1,6 +1,5 @@
 """Sequential end to end: learning, Keras-style scripts, save/load, callbacks, progress."""
 
-import io
 import os
 
 import numpy as np
@@ -253,14 +252,10 @@ def test_progress_one_line_per_epoch_off_terminal(capsys):
     assert capsys.readouterr().out == ""
 
 
-def test_progress_bar_on_terminal():
-    class Tty(io.StringIO):
-        def isatty(self):
-            return True
-
+def test_progress_bar_on_terminal(terminal):
     x, y = small_data()
     model = small_model()
-    stream = Tty()
+    stream = terminal
     model.fit(
         x,
         y,
