@@ -161,6 +161,9 @@ def test_load_data_invariants(archive):
     assert again[0][0].tolist() == x_train.tolist() and again[1][1].tolist() == y_test.tolist()
     other = imdb.load_data(archive, seed=1)
     assert other[0][1].tolist() != y_train.tolist() or other[0][0].tolist() != x_train.tolist()
+    # seed=None (Keras: RandomState(None)): a fresh shuffle of the same reviews
+    unseeded = imdb.load_data(archive, seed=None)[0][0]
+    assert sorted(map(tuple, unseeded)) == sorted(map(tuple, x_train))
     # index shifting: id = rank + 3; decoding with the word index gives the words back
     index = imdb.get_word_index(archive)
     words = {rank + 3: word for word, rank in index.items()}

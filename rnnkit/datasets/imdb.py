@@ -111,7 +111,7 @@ def load_data(
     num_words: int | None = None,
     skip_top: int = 0,
     maxlen: int | None = None,
-    seed: int = 113,
+    seed: int | None = 113,
     start_char: int | None = 1,
     oov_char: int | None = 2,
     index_from: int = 3,
@@ -148,7 +148,8 @@ def load_data(
         num_words: Keep ids below this (None or 0: all, see step 5).
         skip_top: Ids below this become ``oov_char``.
         maxlen: Remove sequences of this length or longer (None or 0: keep all).
-        seed: Seed of the shuffles.
+        seed: Seed of the shuffles (None: a different shuffle every call, as Keras's
+            ``RandomState(None)``).
         start_char: Id put at the start of every sequence (None: none).
         oov_char: Id that replaces out-of-range ids (None: drop them).
         index_from: Added to every word rank.
@@ -164,7 +165,7 @@ def load_data(
     num_words = _optional_int("num_words", num_words)
     skip_top = _int("skip_top", skip_top)
     maxlen = _optional_int("maxlen", maxlen)
-    seed = _int("seed", seed)
+    seed = _optional_int("seed", seed)
     start_char = _optional_int("start_char", start_char)
     oov_char = _optional_int("oov_char", oov_char)
     index_from = _int("index_from", index_from)
@@ -206,7 +207,7 @@ def load_data(
     return out[0], out[1]
 
 
-def _shuffles(data: source_module.Encoded, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _shuffles(data: source_module.Encoded, seed: int | None) -> tuple[np.ndarray, np.ndarray]:
     """The orders :func:`load_data` puts the training and test reviews in (Keras's)."""
     rng = np.random.RandomState(seed)  # noqa: NPY002 (Keras's generator, for its permutation)
     orders = []
