@@ -689,6 +689,41 @@ def _accuracy_class(
     )
 
 
+def is_accuracy(identifier: Any) -> bool:
+    """Whether ``identifier`` names accuracy (``"accuracy"``/``"acc"``, any case)."""
+    return isinstance(identifier, str) and identifier.lower() in _ACCURACY_NAMES
+
+
+def accuracy_from_shapes(
+    loss: losses.Loss | None,
+    output_shape: Sequence[int | None] | None,
+    target_shape: Sequence[int] | None,
+) -> type[Metric] | None:
+    """The class ``compile`` gives ``"accuracy"``; None while the shapes leave it open.
+
+    Keras 3's rule (``is_binary_or_sparse_categorical``, from the first batch's shapes):
+    binary for an output with one unit, sparse categorical when the targets have one
+    axis fewer than the output or a last axis of 1, categorical otherwise; the binary
+    and sparse categorical cross-entropies decide it before the shapes, as in Keras 2.
+    :func:`get` keeps Keras 2's rule (loss first, then the output's last axis).
+    """
+    if isinstance(loss, losses.BinaryCrossentropy):
+        return BinaryAccuracy
+    if output_shape is None:
+        return None
+    if len(output_shape) < 2 or output_shape[-1] == 1:
+        return BinaryAccuracy
+    if output_shape[-1] is None:
+        return None
+    if isinstance(loss, losses.SparseCategoricalCrossentropy):
+        return SparseCategoricalAccuracy
+    if target_shape is None:
+        return None
+    if len(target_shape) < len(output_shape) or target_shape[-1] == 1:
+        return SparseCategoricalAccuracy
+    return CategoricalAccuracy
+
+
 def get(
     identifier: str | dict[str, Any] | Metric | type[Metric],
     loss: str | dict[str, Any] | losses.Loss | Callable[..., Any] | None = None,
@@ -732,7 +767,7 @@ def get(
         cls = registry.by_class_name(identifier, _CLASSES, owner="metrics.get", name="identifier")
         return cls.from_config(identifier.get("config") or {})
     if isinstance(identifier, str):
-        if identifier.lower() in _ACCURACY_NAMES:
+        if is_accuracy(identifier):
             cls = _accuracy_class(loss, output_shape, identifier)
         else:
             cls = registry.by_name(

@@ -58,40 +58,9 @@ def _as_array(name: str, value: Any) -> np.ndarray:
     return array
 
 
-_ACCURACY_NAMES = ("accuracy", "acc")
-
-
 def _per_step(sample_weight: np.ndarray, ndim: int) -> np.ndarray:
     """Sample weights, (batch,) or (batch, time), broadcast against a ``ndim``-D mask."""
     return sample_weight.reshape(sample_weight.shape + (1,) * (ndim - sample_weight.ndim))
-
-
-def _accuracy_class(
-    loss: Any,
-    output_shape: tuple[int | None, ...] | None,
-    target_shape: tuple[int, ...] | None,
-) -> type[metrics_module.Metric] | None:
-    """Keras's class for "accuracy"/"acc", or None while the shapes leave it open.
-
-    Keras 3 chooses from the shapes of the first batch (``is_binary_or_sparse_
-    categorical``); the binary and sparse categorical cross-entropies decide it too,
-    as in Keras 2.
-    """
-    if isinstance(loss, losses_module.BinaryCrossentropy):
-        return metrics_module.BinaryAccuracy
-    if output_shape is None:
-        return None
-    if len(output_shape) < 2 or output_shape[-1] == 1:
-        return metrics_module.BinaryAccuracy
-    if output_shape[-1] is None:
-        return None
-    if isinstance(loss, losses_module.SparseCategoricalCrossentropy):
-        return metrics_module.SparseCategoricalAccuracy
-    if target_shape is None:
-        return None
-    if len(target_shape) < len(output_shape) or target_shape[-1] == 1:
-        return metrics_module.SparseCategoricalAccuracy
-    return metrics_module.CategoricalAccuracy
 
 
 @dataclass
@@ -138,8 +107,6 @@ class Sequential:
         self._layers: list[Layer] = []
         self.optimizer: Any = None
         self.loss: Any = None
-        self._metric_identifiers: list[Any] = []
-        self._weighted_metric_identifiers: list[Any] = []
         self._metric_entries: list[_MetricEntry] = []
         self.stop_training = False
         self.history: callbacks_module.History | None = None
@@ -315,7 +282,6 @@ class Sequential:
             self._check_one_value(metric, at_compile=True)
         # Nothing changes unless every argument is accepted.
         self.optimizer, self.loss = optimizer, loss
-        self._metric_identifiers, self._weighted_metric_identifiers = plain, weighted_list
         self._metric_entries = _log_names(entries)
 
     def _metric_list(self, name: str, metrics: Any) -> list[Any]:
@@ -325,12 +291,12 @@ class Sequential:
 
     def _compile_metric(self, identifier: Any, loss: Any) -> metrics_module.Metric | None:
         """The metric for ``identifier``; None for an "accuracy" the targets decide."""
-        if not (isinstance(identifier, str) and identifier.lower() in _ACCURACY_NAMES):
+        if not metrics_module.is_accuracy(identifier):
             return metrics_module.get(identifier, loss=loss)
         output_shape = None
         if self.built and self._built_shape is not None:
             output_shape = self._output_shape()
-        cls = _accuracy_class(loss, output_shape, None)
+        cls = metrics_module.accuracy_from_shapes(loss, output_shape, None)
         return None if cls is None else cls(name=identifier)
 
     def _output_shape(self) -> tuple[int | None, ...]:
@@ -475,7 +441,7 @@ class Sequential:
         """
         for entry in self._metric_entries:
             if entry.metric is None:
-                cls = _accuracy_class(self.loss, y_pred.shape, y.shape)
+                cls = metrics_module.accuracy_from_shapes(self.loss, y_pred.shape, y.shape)
                 entry.metric = cls(name=entry.identifier)  # type: ignore[misc]
         plain = None if mask is None else mask.astype(np.float64)
         weighted = plain if sample_weight is None else sample_weight

@@ -232,9 +232,11 @@ def _payload(model: Sequential, include_optimizer: bool) -> dict[str, Any]:
                 "config": model.optimizer.get_config(),
             },
             "loss": {"class_name": type(model.loss).__name__, "config": model.loss.get_config()},
-            "metrics": [_metric_entry(m) for m in model._metric_identifiers],
+            "metrics": [
+                _metric_entry(e.identifier) for e in model._metric_entries if not e.weighted
+            ],
             "weighted_metrics": [
-                _metric_entry(m) for m in getattr(model, "_weighted_metric_identifiers", [])
+                _metric_entry(e.identifier) for e in model._metric_entries if e.weighted
             ],
             "optimizer_state": scalars,
         }
