@@ -423,7 +423,8 @@ class RNNBase(Layer):
             time_mask = np.ascontiguousarray(
                 (time_mask[:, ::-1] if self.go_backwards else time_mask).T
             )
-        rng_state = self._rng.bit_generator.state if training else None
+        draws = training and (self.dropout > 0.0 or self.recurrent_dropout > 0.0)
+        rng_state = self._rng.bit_generator.state if draws else None
         if training:
             input_masks, recurrent_masks = self._dropout_masks(batch, features)
         else:
