@@ -16,7 +16,8 @@ Over every float32 from 2^-14 to 12 the largest absolute error is 3.1e-7 for tan
 (mostly float32 rounding: the fit itself is within 7e-8) and 1.9e-7 for sigmoid; without
 FMA 3.5e-7 and 2.0e-7. The 12th convergent of Lambert's continued fraction, used before,
 needed fourteen coefficients for 3.6e-7 and 1.9e-7: an evaluation now takes a sixth
-less time (0.70 -> 0.58 ns per float32 on this project's machine, one micro-benchmark).
+less time (0.70 -> 0.58 ns per float32 on this project's machine, a one-off
+micro-benchmark not kept).
 float64 kernels (``exact=True``, used by the gradient checks) call the exact functions.
 """
 
