@@ -3,11 +3,16 @@
 Usage::
 
     python benchmarks/blas_step.py [--batch 16] [--units 512] [--gates 4] [--threads 2]
+        [--backward]
 
 rnnkit's kernels call ``gemm`` (``rnnkit/kernels/blas.py``), which goes through Numba's
 ``numba_xxgemm`` to SciPy's OpenBLAS; NumPy's ``matmul`` uses NumPy's own OpenBLAS
 build. This times ``(batch, units) @ (units, gates*units)``, accumulated into one output
 200 times in a row (as a recurrence does), both ways, and prints GFLOP/s (best of 5).
+
+``--backward`` times the backward's per-step product instead, ``(batch, gates*units) @
+U^T`` with ``U`` (units, gates*units), through ``gemm`` two ways: ``U`` read transposed
+by BLAS, and a contiguous copy of ``U^T`` (what the kernels are given).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--units", type=int, default=512)
     parser.add_argument("--gates", type=int, default=4)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--backward", action="store_true", help="time d_a @ U^T")
     args = parser.parse_args(argv)
     if "numpy" in sys.modules:  # pragma: no cover
         parser.error("run as a script: the thread count must be set before NumPy loads")
@@ -51,21 +57,35 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(steps):
             np.matmul(h, u, out=out)
 
-    loop(h, u, out, 2)
+    @njit
+    def loop_t(d, right, out, steps, transposed):  # pragma: no cover - compiled
+        for _ in range(steps):
+            gemm(d, right, out, False, transposed, 0.0)
+
+    if args.backward:
+        d = rng.standard_normal((args.batch, args.gates * args.units)).astype(np.float32)
+        u_t = np.ascontiguousarray(u.T)
+        d_rec = np.zeros((args.batch, args.units), np.float32)
+        loop_t(d, u, d_rec, 2, True)
+        loop_t(d, u_t, d_rec, 2, False)
+        cases = (
+            ("U transposed", lambda: loop_t(d, u, d_rec, steps, True)),
+            ("U^T copy", lambda: loop_t(d, u_t, d_rec, steps, False)),
+        )
+        wide = args.gates * args.units
+        shape = f"({args.batch}x{wide}) @ ({wide}x{args.units})"
+    else:
+        loop(h, u, out, 2)
+        cases = (("NumPy matmul", through_numpy), ("rnnkit gemm", lambda: loop(h, u, out, steps)))
+        shape = f"({args.batch}x{args.units}) @ ({args.units}x{args.gates * args.units})"
     flops = 2.0 * args.batch * args.units * args.gates * args.units * steps
-    for name, run in (
-        ("NumPy matmul", through_numpy),
-        ("rnnkit gemm", lambda: loop(h, u, out, steps)),
-    ):
+    for name, run in cases:
         best = float("inf")
         for _ in range(5):
             started = time.perf_counter()
             run()
             best = min(best, time.perf_counter() - started)
-        print(
-            f"{name:13s} ({args.batch}x{args.units}) @ ({args.units}x{args.gates * args.units}), "
-            f"{args.threads} thread(s): {flops / best / 1e9:.0f} GFLOP/s"
-        )
+        print(f"{name:13s} {shape}, {args.threads} thread(s): {flops / best / 1e9:.0f} GFLOP/s")
     return 0
 
 

@@ -121,7 +121,7 @@ def gru_backward(
     gates,
     h_all,
     aux,
-    U,
+    UT,
     rmask,
     mask,
     act_code,
@@ -137,7 +137,8 @@ def gru_backward(
     Args:
         gates, h_all, aux: what :func:`gru_forward` wrote. With ``reset_after``, ``aux``
             (``q_h``) is overwritten with the gradient at ``q_h``.
-        U: (n, 3n) recurrent kernel.
+        UT: (3n, n) the recurrent kernel transposed, contiguous (gate g's block is rows
+            ``g*n .. (g+1)*n``; BLAS reads it faster than the kernel read transposed).
         rmask, mask, act_code, rec_code, reset_after: as in the forward.
         d_hs: (T, B, n) gradient arriving at each ``h_t`` from the outputs, or shape
             (0, 0, 0) when only the final state receives gradient.
@@ -200,7 +201,7 @@ def gru_backward(
                     d_r_gate[b, j] = d_gate[n + j]
                     r_kept[b, j] = r
         if not reset_after:
-            gemm(d_a[t, :, hb], U[:, hb], d_rh, False, True, 0.0)
+            gemm(d_a[t, :, hb], UT[hb], d_rh, False, False, 0.0)
             for b in range(batch):
                 if has_mask and not mask[t, b]:
                     continue
@@ -219,9 +220,9 @@ def gru_backward(
                 d_bias[1, 2 * n + j] += aux[t, b, j] if reset_after else d_a[t, b, 2 * n + j]
         # Recurrent products: d_q_g @ U_g^T, masked per gate.
         if n_masks <= 1:
-            gemm(d_a[t, :, zr], U[:, zr], part, False, True, 0.0)
+            gemm(d_a[t, :, zr], UT[zr], part, False, False, 0.0)
             if reset_after:
-                gemm(aux[t], U[:, hb], part, False, True, 1.0)
+                gemm(aux[t], UT[hb], part, False, False, 1.0)
             if n_masks == 1:
                 mul2(part, rmask[0])
             for b in range(batch):
@@ -231,9 +232,9 @@ def gru_backward(
             for g in range(3 if reset_after else 2):
                 block = slice(g * n, (g + 1) * n)
                 if g == 2:
-                    gemm(aux[t], U[:, block], part, False, True, 0.0)
+                    gemm(aux[t], UT[block], part, False, False, 0.0)
                 else:
-                    gemm(d_a[t, :, block], U[:, block], part, False, True, 0.0)
+                    gemm(d_a[t, :, block], UT[block], part, False, False, 0.0)
                 m = rmask[g]
                 for b in range(batch):
                     for j in range(n):
