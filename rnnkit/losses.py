@@ -126,7 +126,8 @@ def check_sample_weight(
     Args:
         owner: Who asks, for error messages.
         sample_weight: None, a scalar, or an array whose shape is a prefix of ``shape``,
-            possibly with one extra trailing axis of size 1.
+            possibly with one extra trailing axis of size 1; one element (shape
+            ``(1,)``) weights every sample alike (it becomes ``shape[:1]``).
         shape: Shape of the values to weight, such as the per-sample losses.
         dtype: Float dtype of the result.
 
@@ -156,6 +157,10 @@ def check_sample_weight(
     given = weight.shape
     while weight.ndim and weight.shape != shape[: weight.ndim] and weight.shape[-1] == 1:
         weight = weight[..., 0]
+    if weight.ndim == 0 and given and shape:
+        # (1,) or (1, 1) is one weight for every sample (Keras broadcasts it); a 0-d
+        # weight would count the whole batch as one sample in the averaging metrics.
+        weight = np.broadcast_to(weight, shape[:1])
     if weight.shape != shape[: weight.ndim]:
         per_value = f" or {shape} (one per value)" if len(shape) > 1 else ""
         raise ShapeError(

@@ -390,8 +390,23 @@ def _thresholds(owner: str, thresholds: float | Sequence[float] | None) -> list[
     return [float(value) for value in values]
 
 
+def _evenly_spaced(thresholds: list[float]) -> bool:
+    """Keras ``is_evenly_distributed_thresholds``: 0, 1/(n-1), ..., 1 with n >= 3."""
+    n = len(thresholds)
+    if n < 3:
+        return False
+    even = np.arange(n, dtype=np.float32) / (n - 1)
+    return bool(np.allclose(thresholds, even, atol=losses.EPSILON))
+
+
 class _ThresholdCounts(Metric):
-    """Weighted TP/FP/FN at each of ``thresholds``; ``y_pred > threshold`` is positive."""
+    """Weighted TP/FP/FN at each of ``thresholds``; ``y_pred > threshold`` is positive.
+
+    Evenly spaced thresholds (0, 1/(n-1), ..., 1, n >= 3) are counted as Keras counts
+    them, by buckets over predictions clipped to [0, 1] in float32 (so a prediction
+    above 1 is not positive at threshold 1, and one that rounds onto a threshold falls
+    where Keras's arithmetic puts it).
+    """
 
     _keras_only = {"top_k": None, "class_id": None}
 
@@ -413,11 +428,33 @@ class _ThresholdCounts(Metric):
     ) -> None:
         """Accumulate weighted TP, FP and FN of one batch at every threshold."""
         positive, p, weight = _confusion_inputs(type(self).__name__, y_true, y_pred, sample_weight)
+        if _evenly_spaced(self.thresholds):
+            self._update_by_buckets(positive, p, weight)
+            return
         thresholds = np.asarray(self.thresholds, np.float32)[:, None]  # (T, 1)
         predicted = p.astype(np.float32) > thresholds  # (T, N)
         self.true_positives += (predicted & positive) @ weight
         self.false_positives += (predicted & ~positive) @ weight
         self.false_negatives += (~predicted & positive) @ weight
+
+    def _update_by_buckets(self, positive: np.ndarray, p: np.ndarray, weight: np.ndarray) -> None:
+        """Keras ``_update_confusion_matrix_variables_optimized`` (no threshold epsilon).
+
+        A prediction in ``(t_i, t_{i+1}]`` lands in bucket ``i`` and is positive at the
+        thresholds ``<= i``; one at or below 0 (bucket -1), or NaN, is positive at none.
+        """
+        n = len(self.thresholds)
+        p = np.clip(p.astype(np.float32), 0.0, 1.0)
+        bucket = np.ceil(p * np.float32(n - 1)) - 1
+        counted = bucket >= 0  # False for NaN too
+        index = bucket[counted].astype(np.intp)
+        positive_weight = np.where(positive, weight, 0.0)
+        negative_weight = np.where(positive, 0.0, weight)
+        tp = np.bincount(index, positive_weight[counted], n)[::-1].cumsum()[::-1]
+        fp = np.bincount(index, negative_weight[counted], n)[::-1].cumsum()[::-1]
+        self.true_positives += tp
+        self.false_positives += fp
+        self.false_negatives += positive_weight.sum() - tp
 
     def _ratio(self, numerator: np.ndarray, other: np.ndarray) -> float | np.ndarray:
         denominator = numerator + other
@@ -517,7 +554,12 @@ class AUC(Metric):
     """
 
     keras_name = "auc"
-    _keras_only = {"multi_label": False, "num_labels": None, "label_weights": None}
+    _keras_only = {
+        "multi_label": False,
+        "num_labels": None,
+        "label_weights": None,
+        "thresholds": None,
+    }
 
     def __init__(
         self,
@@ -567,12 +609,15 @@ class AUC(Metric):
         n = self.num_thresholds
         # Keras `_update_confusion_matrix_variables_optimized`, in float32: a prediction
         # in (t_{i}, t_{i+1}] lands in bucket i and counts as positive at thresholds <= i.
+        # A NaN prediction (a diverged model) lands in no bucket: negative at every
+        # threshold, as in Keras.
         p = np.clip(p.astype(np.float32), 0.0, 1.0)
-        bucket = np.maximum(np.ceil(p * np.float32(n - 1)) - 1, 0).astype(np.intp)  # (N,)
+        scored = ~np.isnan(p)
+        bucket = np.maximum(np.ceil(p[scored] * np.float32(n - 1)) - 1, 0).astype(np.intp)
         positive_weight = np.where(positive, weight, 0.0)
         negative_weight = np.where(positive, 0.0, weight)
-        tp = np.bincount(bucket, positive_weight, n)[::-1].cumsum()[::-1]  # (n,)
-        fp = np.bincount(bucket, negative_weight, n)[::-1].cumsum()[::-1]
+        tp = np.bincount(bucket, positive_weight[scored], n)[::-1].cumsum()[::-1]  # (n,)
+        fp = np.bincount(bucket, negative_weight[scored], n)[::-1].cumsum()[::-1]
         self.true_positives += tp
         self.false_positives += fp
         self.true_negatives += negative_weight.sum() - fp

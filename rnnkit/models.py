@@ -36,7 +36,12 @@ from rnnkit.errors import (
     argument_message,
 )
 from rnnkit.layers.base import Layer
-from rnnkit.validation import all_finite, check_bool, check_positive_int
+from rnnkit.validation import (
+    all_finite,
+    check_bool,
+    check_positive_int,
+    inputs_checked_upstream,
+)
 
 
 def _as_array(name: str, value: Any) -> np.ndarray:
@@ -112,10 +117,27 @@ class Sequential:
         self.history: callbacks_module.History | None = None
         self._shuffle_rng = np.random.default_rng(random.randint(1, int(1e9)))
         self._built_shape: tuple[int | None, ...] | None = None
+        self._trainable = True
         for layer in layers or []:
             self.add(layer)
 
     # ------------------------------------------------------------------ layers
+    @property
+    def trainable(self) -> bool:
+        """Whether the model trains (True unless set).
+
+        Setting it sets every layer's ``trainable`` to the same value, as in Keras: False
+        freezes the whole model; a layer set on its own afterwards keeps its own flag.
+        """
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        value = bool(check_bool(self.name, "trainable", value))
+        for layer in self._layers:
+            layer.trainable = value
+        self._trainable = value
+
     @property
     def layers(self) -> list[Layer]:
         """The layers, in order."""
@@ -346,16 +368,19 @@ class Sequential:
             self.build((None, *x.shape[1:]))
         out: Any = x
         mask = None
-        for layer in self._layers:
-            if mask is not None and not layer.supports_masking:
-                raise ArgumentError(
-                    f"{self.name}: layer '{layer.name}' ({type(layer).__name__}) does not "
-                    "support masking but receives a mask; put a layer that consumes the "
-                    "mask (an RNN with return_sequences=False, a pooling layer) before it."
-                )
-            new_mask = layer.compute_mask(out, mask)
-            out = layer(out, training=training, mask=mask)
-            mask = new_mask
+        # x was checked for NaN and infinity at the boundary (_check_data); later ones
+        # come from the weights, and show in the loss as in Keras.
+        with inputs_checked_upstream():
+            for layer in self._layers:
+                if mask is not None and not layer.supports_masking:
+                    raise ArgumentError(
+                        f"{self.name}: layer '{layer.name}' ({type(layer).__name__}) does not "
+                        "support masking but receives a mask; put a layer that consumes the "
+                        "mask (an RNN with return_sequences=False, a pooling layer) before it."
+                    )
+                new_mask = layer.compute_mask(out, mask)
+                out = layer(out, training=training, mask=mask)
+                mask = new_mask
         return out, mask
 
     def _backward(self, d_out: np.ndarray) -> None:
@@ -398,7 +423,9 @@ class Sequential:
             return sample_weight
         mask = mask.astype(y_pred.dtype)
         valid = mask.sum()
-        weights = mask * (mask.size / valid) if valid > 0 else mask
+        # Keras `apply_mask`: averaging reductions divide by the valid steps; "sum" sums them.
+        averaging = self.loss.reduction in ("sum_over_batch_size", "mean")
+        weights = mask * (mask.size / valid) if averaging and valid > 0 else mask
         if sample_weight is not None:
             weights = weights * _per_step(sample_weight, weights.ndim)
         return weights
@@ -909,6 +936,7 @@ class Sequential:
         """Architecture: the layers' class names and configs."""
         return {
             "name": self.name,
+            "trainable": self._trainable,
             "layers": [
                 {"class_name": type(layer).__name__, "config": layer.get_config()}
                 for layer in self._layers

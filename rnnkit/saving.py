@@ -226,6 +226,7 @@ def _payload(model: Sequential, include_optimizer: bool) -> dict[str, Any]:
                 scalars[key] = {"array": True}
             else:
                 scalars[key] = {"value": value}
+        _check_schedule(model.optimizer)
         meta["compile"] = {
             "optimizer": {
                 "class_name": type(model.optimizer).__name__,
@@ -242,6 +243,25 @@ def _payload(model: Sequential, include_optimizer: bool) -> dict[str, Any]:
         }
     payload["rnnkit.json"] = json.dumps(meta, default=_json_default)
     return payload
+
+
+def _check_schedule(optimizer: Any) -> None:
+    """Refuse, before anything is written, a learning-rate schedule load cannot rebuild.
+
+    The file names the schedule's class; loading knows rnnkit's own schedules only.
+    """
+    rate = getattr(optimizer, "_learning_rate", None)
+    if not isinstance(rate, optimizers_module.LearningRateSchedule):
+        return
+    cls = type(rate)
+    if optimizers_module._SCHEDULES.get(cls.__name__) is not cls:
+        builtin = ", ".join(optimizers_module._SCHEDULES)
+        raise ArgumentError(
+            f"save: the optimizer's learning rate is a {cls.__module__}.{cls.__qualname__} "
+            f"schedule, which rnnkit cannot load back (only its own schedules: {builtin}). "
+            "Use one of those, or save the weights only with save_weights() and compile "
+            "the model again after load_weights()."
+        )
 
 
 def _metric_entry(identifier: Any) -> str | dict[str, Any]:
@@ -390,6 +410,7 @@ def load_model(filepath: str) -> Sequential:
     config = meta["model"]
     layers = [_layer_from_config(entry, path) for entry in config["layers"]]
     model = Sequential(layers, name=config.get("name"))
+    model._trainable = bool(config.get("trainable", True))  # the layers keep their own flags
     if config.get("build_input_shape") is not None:
         model.build(tuple(config["build_input_shape"]))
     _restore_weights(model, meta, arrays, path)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import numbers
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -61,6 +63,32 @@ def check_seed(owner: str, name: str, value: Any) -> int | None:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
         raise ArgumentError(argument_message(owner, name, "None or a non-negative integer", value))
     return int(value)
+
+
+_CHECK_FINITE = contextvars.ContextVar("rnnkit_check_finite_inputs", default=True)
+
+
+def finite_inputs_checked() -> bool:
+    """Whether layers refuse NaN and infinity in their inputs.
+
+    True unless a model runs them inside :func:`inputs_checked_upstream`.
+    """
+    return _CHECK_FINITE.get()
+
+
+@contextlib.contextmanager
+def inputs_checked_upstream() -> Iterator[None]:
+    """Layers called in this block (on this thread) skip their NaN/infinity check.
+
+    A model checks its data once at its boundary; between its layers, NaN and infinity
+    come from the weights (a diverging run), and Keras then shows them in the logs
+    (``TerminateOnNaN`` stops the run) rather than refusing the next layer's input.
+    """
+    token = _CHECK_FINITE.set(False)
+    try:
+        yield
+    finally:
+        _CHECK_FINITE.reset(token)
 
 
 def all_finite(x: np.ndarray) -> bool:

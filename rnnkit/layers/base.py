@@ -170,13 +170,17 @@ class Layer:
     def losses(self) -> list[float]:
         """Regularization penalties, to be added to the training loss.
 
-        One per regularized weight (from its current value), then one per tensor the
-        last call returned (activity regularizer, divided by the batch size).
+        One per regularized weight (from its current value) while the layer is
+        trainable (a frozen layer's weights add no penalty, as in Keras 3), then one per
+        tensor the last call returned (activity regularizer, divided by the batch size).
         """
-        penalties = [float(reg(self.params[k])) for k, reg in self._regularizers.items()]
+        weights = self._regularizers.items() if self.trainable else ()
+        penalties = [float(reg(self.params[k])) for k, reg in weights]
         return penalties + list(self._activity_losses)
 
     def _add_regularizer_gradients(self) -> None:
+        if not self.trainable:  # no penalty (see losses), so no gradient of one
+            return
         for key, reg in self._regularizers.items():
             self.grads[key] += reg.gradient(self.params[key]).astype(self.dtype, copy=False)
 

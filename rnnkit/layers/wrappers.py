@@ -69,7 +69,9 @@ class _Wrapper(Layer):
     A wrapped layer made with ``trainable=False`` keeps its weights frozen inside the
     wrapper (as in Keras, whose wrappers rebuild it from its config), and setting the
     wrapper's ``trainable`` sets its layers'. Optimizers see weights layer by layer, so
-    a wrapper's layers are all trainable or all frozen.
+    a wrapper's layers are all trainable or all frozen: a wrapped layer's flag set on
+    its own afterwards (Keras would freeze that layer alone) is refused when the
+    wrapper's flag is next read (by ``fit``, ``summary``, saving), not ignored.
     """
 
     _wrapped: tuple[Layer, ...] = ()
@@ -77,6 +79,16 @@ class _Wrapper(Layer):
     @property
     def trainable(self) -> bool:
         """Whether optimizers update the wrapped layers' weights."""
+        changed = [layer for layer in self._wrapped if layer.trainable != self._trainable]
+        if changed:
+            raise ArgumentError(
+                f"{self._owner}: "
+                + ", ".join(
+                    f"its layer {layer.name} has trainable={layer.trainable}" for layer in changed
+                )
+                + f" but the wrapper trainable={self._trainable}; rnnkit trains or freezes a "
+                "wrapper's layers together. Set `trainable` on the wrapper instead."
+            )
         return self._trainable
 
     @trainable.setter
