@@ -251,16 +251,21 @@ def _check_schedule(optimizer: Any) -> None:
     The file names the schedule's class; loading knows rnnkit's own schedules only.
     """
     rate = getattr(optimizer, "_learning_rate", None)
-    if not isinstance(rate, optimizers_module.LearningRateSchedule):
-        return
-    cls = type(rate)
-    if optimizers_module._SCHEDULES.get(cls.__name__) is not cls:
-        builtin = ", ".join(optimizers_module._SCHEDULES)
+    if isinstance(rate, optimizers_module.LearningRateSchedule):
+        _check_loadable(
+            "the optimizer's learning rate", rate, optimizers_module._SCHEDULES, "schedules"
+        )
+
+
+def _check_loadable(what: str, obj: Any, registry: dict[str, type], kind: str) -> None:
+    """Refuse to save ``obj`` unless loading rebuilds it: rnnkit's class of that name."""
+    cls = type(obj)
+    if registry.get(cls.__name__) is not cls:
         raise ArgumentError(
-            f"save: the optimizer's learning rate is a {cls.__module__}.{cls.__qualname__} "
-            f"schedule, which rnnkit cannot load back (only its own schedules: {builtin}). "
-            "Use one of those, or save the weights only with save_weights() and compile "
-            "the model again after load_weights()."
+            f"save: {what} is a {cls.__module__}.{cls.__qualname__}, which rnnkit cannot "
+            f"load back (only its own {kind}: {', '.join(registry)}). Use one of those, or "
+            "save the weights only with save_weights() and compile the model again after "
+            "load_weights()."
         )
 
 
@@ -286,22 +291,14 @@ def _metric_entry(identifier: Any) -> str | dict[str, Any]:
             "weights only with save_weights() and compile the model again after "
             "load_weights()."
         )
-    cls = type(metric)
-    if metrics_module._CLASSES.get(cls.__name__) is not cls:
-        builtin = ", ".join(metrics_module._CLASSES)
-        raise ArgumentError(
-            f"save: metric {metric.name!r} is a {cls.__module__}.{cls.__qualname__}, which "
-            f"rnnkit cannot save and load back (only its own metrics: {builtin}). Compile "
-            "with rnnkit metrics, or save the weights only with save_weights() and compile "
-            "the model again after load_weights()."
-        )
+    _check_loadable(f"metric {metric.name!r}", metric, metrics_module._CLASSES, "metrics")
     entry = metrics_module.serialize(metric)
     try:
         json.dumps(entry, default=_json_default)
     except (TypeError, ValueError) as error:
         raise ArgumentError(
             f"save: the config of metric {metric.name!r} ({entry['config']!r}) cannot be "
-            f"written as JSON ({error}); pass plain numbers and strings to {cls.__name__}."
+            f"written as JSON ({error}); pass plain numbers and strings to {type(metric).__name__}."
         ) from error
     return entry
 
