@@ -387,18 +387,28 @@ class Sequential:
         for i in range(len(self._layers) - 1, -1, -1):
             d_out = self._layers[i].backward(d_out, input_gradient=i > 0)
 
-    def _trainable_params(self) -> list[np.ndarray]:
-        """Every trainable parameter, in the order the optimizer sees them."""
-        return [value for layer in self.trainable_layers for value in layer.params.values()]
+    def _optimizer_params(self) -> list[np.ndarray | None]:
+        """The parameters in the order the optimizer holds them; None for frozen layers'.
+
+        Every layer's parameters, frozen ones included, so that the optimizer's state
+        stays aligned when a layer is frozen or unfrozen between steps (Keras keeps its
+        state per variable): a frozen layer's are passed without a gradient.
+        """
+        return [
+            value if layer.trainable else None
+            for layer in self._layers
+            for value in layer.params.values()
+        ]
 
     def _apply_gradients(self) -> None:
         params, grads, rows = [], [], []
-        for layer in self.trainable_layers:
+        for layer in self._layers:
+            trains = layer.trainable
             sparse = getattr(layer, "sparse_rows", None)
             for key, value in layer.params.items():
                 params.append(value)
-                grads.append(layer.grads[key])
-                rows.append(sparse if key == "embeddings" else None)
+                grads.append(layer.grads[key] if trains else None)  # None: no update
+                rows.append(sparse if trains and key == "embeddings" else None)
         self.optimizer.apply(params, grads, rows=rows)
         for layer in self.trainable_layers:
             layer.apply_constraints()
@@ -757,7 +767,7 @@ class Sequential:
                 break
         if epochs > 0:
             # EMA weights replace the trained ones before on_train_end (Keras 3's order).
-            self.optimizer.finalize_variable_values(self._trainable_params())
+            self.optimizer.finalize_variable_values(self._optimizer_params())
         callback_list.on_train_end()
         self.history = history
         return history

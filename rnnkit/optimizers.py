@@ -897,7 +897,7 @@ class Optimizer:
     def apply(
         self,
         params: Sequence[np.ndarray],
-        grads: Sequence[np.ndarray],
+        grads: Sequence[np.ndarray | None],
         *,
         rows: Sequence[np.ndarray | None] | None = None,
     ) -> None:
@@ -907,7 +907,9 @@ class Optimizer:
             params: Float32 or float64 arrays, updated in place (never rebound). The same
                 parameters, in the same order, at every call.
             grads: Arrays of the parameters' shapes (any float dtype; cast to the
-                parameter's). Never modified.
+                parameter's), or None for a parameter this step leaves alone (a frozen
+                layer's: no update, no weight decay, its state kept for when it trains
+                again). Never modified.
             rows: Optional, aligned with ``params``: None, or an integer index array
                 promising that ``grads[i]`` is zero outside rows ``rows[i]`` (embedding
                 gradients). Where the result is exactly the dense one (SGD without
@@ -931,12 +933,18 @@ class Optimizer:
         with np.errstate(all="ignore"):
             self._update_all(params, grads, rows, lr, self._clip_norms(grads))
             if self.use_ema:
-                self._update_averages(params)
+                moved = [p if g is not None else None for p, g in zip(params, grads, strict=True)]
+                self._update_averages(moved)
         self.iterations += 1
 
-    def _update_averages(self, params: Sequence[np.ndarray]) -> None:
-        """The moving averages after a step, and the periodic overwrite (Keras 3's order)."""
+    def _update_averages(self, params: Sequence[np.ndarray | None]) -> None:
+        """The moving averages after a step, and the periodic overwrite (Keras 3's order).
+
+        None entries (parameters the step left alone) keep their averages.
+        """
         for param, average in zip(params, self._slots["average"], strict=True):
+            if param is None:
+                continue
             dtype = param.dtype.type
             momentum = dtype(self.ema_momentum if self.iterations else 0.0)
             average *= momentum
@@ -945,10 +953,11 @@ class Optimizer:
         if frequency and (self.iterations + 1) % frequency == 0:
             self.finalize_variable_values(params)
 
-    def finalize_variable_values(self, params: Sequence[np.ndarray]) -> None:
+    def finalize_variable_values(self, params: Sequence[np.ndarray | None]) -> None:
         """With ``use_ema``, set ``params`` (in place) to their moving averages; else nothing.
 
-        ``Sequential.fit`` calls this when training ends, as Keras does.
+        ``Sequential.fit`` calls this when training ends, as Keras does, with None in
+        place of the parameters of frozen layers (which keep their values).
         """
         if not self.use_ema or not self.built:
             return
@@ -959,12 +968,13 @@ class Optimizer:
                 f"parameters; the optimizer averages {len(averages)}."
             )
         for param, average in zip(params, averages, strict=True):
-            param[...] = average
+            if param is not None:
+                param[...] = average
 
     def _update_all(
         self,
         params: Sequence[np.ndarray],
-        grads: list[np.ndarray],
+        grads: list[np.ndarray | None],
         rows: list[np.ndarray | None],
         lr: float,
         norms: list[float] | None,
@@ -972,6 +982,8 @@ class Optimizer:
         self._advance(params[0].dtype.type)
         scalars: dict[type[np.floating], dict[str, np.floating]] = {}  # per dtype
         for i, (param, grad) in enumerate(zip(params, grads, strict=True)):
+            if grad is None:  # left alone this step (a frozen layer's parameter)
+                continue
             dtype = param.dtype.type
             if dtype not in scalars:
                 scalars[dtype] = self._step_scalars(lr, dtype)
@@ -1013,12 +1025,12 @@ class Optimizer:
             param *= s["shrink"]
         self._update(param, grad, slot, s)
 
-    def _clip_norms(self, grads: list[np.ndarray]) -> list[float] | None:
+    def _clip_norms(self, grads: list[np.ndarray | None]) -> list[float] | None:
         """The norm each gradient is clipped by (its own, or the global one); None: no norm clip."""
         if self.clipnorm is not None:
-            return [math.sqrt(_squared_norm(g)) for g in grads]
+            return [0.0 if g is None else math.sqrt(_squared_norm(g)) for g in grads]
         if self.global_clipnorm is not None:
-            total = math.sqrt(math.fsum(_squared_norm(g) for g in grads))
+            total = math.sqrt(math.fsum(_squared_norm(g) for g in grads if g is not None))
             return [total] * len(grads)
         return None
 
@@ -1043,9 +1055,9 @@ class Optimizer:
     def _check_arguments(
         self,
         params: Sequence[np.ndarray],
-        grads: Sequence[np.ndarray],
+        grads: Sequence[np.ndarray | None],
         rows: Sequence[np.ndarray | None] | None,
-    ) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
+    ) -> tuple[list[np.ndarray | None], list[np.ndarray | None]]:
         owner = f"{type(self).__name__}.apply"
         for name, value in (("params", params), ("grads", grads)):
             if not isinstance(value, (list, tuple)):
@@ -1078,9 +1090,13 @@ class Optimizer:
                 raise ArgumentError(
                     argument_message(owner, f"params[{i}]", "a writeable array", param)
                 )
+            if grad is None:
+                checked_grads.append(None)
+                checked_rows.append(None)
+                continue
             if not isinstance(grad, np.ndarray):
                 raise ArgumentTypeError(
-                    argument_message(owner, f"grads[{i}]", "a NumPy array", grad)
+                    argument_message(owner, f"grads[{i}]", "a NumPy array or None", grad)
                 )
             if grad.shape != param.shape or grad.dtype.kind != "f":
                 expected = f"a float array of shape {param.shape} (as params[{i}])"

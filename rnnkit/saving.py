@@ -397,7 +397,26 @@ def _compile(model: Sequential, compiled: dict, arrays: dict[str, np.ndarray]) -
             state[key] = arrays[f"optimizer/{key}"]
         else:
             state[key] = kind["value"]
+    _align_slots(model, state)
     model.optimizer.set_state(state)
+
+
+def _align_slots(model: Sequential, state: dict[str, Any]) -> None:
+    """Give frozen layers' parameters fresh optimizer state in files from before they had it.
+
+    The optimizer holds state for every parameter, frozen ones included (so a layer can
+    be frozen or unfrozen between steps); files written before that (rnnkit up to
+    commit 7588004) hold the trainable parameters' state only.
+    """
+    params = [(value, layer.trainable) for layer in model.layers for value in layer.params.values()]
+    trained = sum(trains for _, trains in params)
+    for name, value in state.items():
+        if isinstance(value, list) and len(value) == trained != len(params):
+            saved = iter(value)
+            state[name] = [
+                next(saved) if trains else model.optimizer._initial_slot(name, param)
+                for param, trains in params
+            ]
 
 
 def load_model(filepath: str) -> Sequential:

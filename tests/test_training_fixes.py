@@ -187,3 +187,115 @@ def test_diverging_run_shows_nan_instead_of_refusing_the_next_layer():
         model.layers[1](np.full((2, 4), np.nan))
     with pytest.raises(ArgumentError, match="NaN or infinity"):
         LSTM(2)(np.full((2, 3, 1), np.nan))
+
+
+def _lstm_model():
+    model = Sequential([LSTM(4, input_shape=(3, 2)), Dense(1)])
+    model.compile(optimizer=optimizers.Adam(0.01), loss="mse")
+    return model
+
+
+def _data():
+    rng = np.random.default_rng(0)
+    return rng.standard_normal((8, 3, 2)), rng.standard_normal((8, 1))
+
+
+def test_freezing_a_layer_between_fits_keeps_the_optimizer():
+    """Freezing a layer after some training made the next fit (or a recompile with the
+    same optimizer) fail: the state was matched to the trainable parameters by
+    position. Keras keeps state per variable; now every parameter has its slot and a
+    frozen one gets no update, its state kept for when it trains again."""
+    x, y = _data()
+    model = _lstm_model()
+    model.fit(x, y, epochs=1, batch_size=4, verbose=0)
+    lstm, dense = model.layers
+    lstm.trainable = False
+    frozen = [w.copy() for w in lstm.get_weights()]
+    moment = [m.copy() for m in model.optimizer.get_state()["momentum"][:3]]
+    before = [w.copy() for w in dense.get_weights()]
+    model.fit(x, y, epochs=1, batch_size=4, verbose=0)
+    for old, new in zip(frozen, lstm.get_weights(), strict=True):
+        np.testing.assert_array_equal(old, new)
+    for old, new in zip(moment, model.optimizer.get_state()["momentum"][:3], strict=True):
+        np.testing.assert_array_equal(old, new)
+    assert not np.array_equal(before[0], dense.get_weights()[0])
+    model.compile(optimizer=model.optimizer, loss="mse")  # the same optimizer again
+    lstm.trainable = True
+    model.fit(x, y, epochs=1, batch_size=4, verbose=0)
+    assert not np.array_equal(frozen[0], lstm.get_weights()[0])
+
+
+def test_frozen_from_the_start_matches_training_the_rest_alone():
+    """With the first layer frozen, the second trains exactly as it would alone."""
+    x, y = _data()
+    model = _lstm_model()
+    model.build((None, 3, 2))
+    model.layers[0].trainable = False
+    features = model.layers[0](x.astype("float32"))
+    alone = Sequential([Dense(1, input_shape=(4,))])
+    alone.compile(optimizer=optimizers.Adam(0.01), loss="mse")
+    alone.build((None, 4))
+    alone.set_weights(model.layers[1].get_weights())
+    model.fit(x, y, epochs=2, batch_size=4, verbose=0, shuffle=False)
+    alone.fit(features, y, epochs=2, batch_size=4, verbose=0, shuffle=False)
+    for a, b in zip(model.layers[1].get_weights(), alone.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+def test_saved_state_of_a_partly_frozen_model_resumes_exactly(tmp_path):
+    x, y = _data()
+    model = _lstm_model()
+    model.fit(x, y, epochs=1, batch_size=4, verbose=0)
+    model.layers[0].trainable = False
+    model.fit(x, y, epochs=1, batch_size=4, verbose=0)
+    path = tmp_path / "m.rnnkit"
+    model.save(path)
+    from rnnkit.saving import load_model
+
+    loaded = load_model(path)
+    assert not loaded.layers[0].trainable
+    model.fit(x, y, epochs=1, batch_size=4, verbose=0, shuffle=False)
+    loaded.fit(x, y, epochs=1, batch_size=4, verbose=0, shuffle=False)
+    for a, b in zip(model.get_weights(), loaded.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_file_with_state_for_trainable_parameters_only_still_loads(tmp_path):
+    """Files written before frozen parameters had optimizer state hold slots for the
+    trainable ones only; loading gives the frozen ones fresh state and resumes."""
+    import json
+    import zipfile
+
+    from rnnkit.saving import load_model
+
+    x, y = _data()
+    model = _lstm_model()
+    model.layers[0].trainable = False
+    model.fit(x, y, epochs=1, batch_size=4, verbose=0)
+    path = tmp_path / "m.rnnkit"
+    model.save(path)
+    # Rewrite the file as the earlier layout: drop the LSTM's three slots per list.
+    old = tmp_path / "old.rnnkit"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(old, "w") as dst:
+        meta = json.loads(src.read("rnnkit.json"))
+        lists = {k for k, v in meta["compile"]["optimizer_state"].items() if "list" in v}
+        for key in lists:
+            meta["compile"]["optimizer_state"][key]["list"] = 2
+        for info in src.infolist():
+            name = info.filename
+            parts = name.split("/")
+            if name == "rnnkit.json":
+                dst.writestr(name, json.dumps(meta))
+            elif len(parts) == 3 and parts[0] == "optimizer" and parts[1] in lists:
+                j = int(parts[2].split(".")[0])
+                if j >= 3:
+                    suffix = parts[2][len(str(j)) :]
+                    dst.writestr(f"optimizer/{parts[1]}/{j - 3}{suffix}", src.read(name))
+            else:
+                dst.writestr(info, src.read(name))
+    loaded = load_model(old)
+    state = loaded.optimizer.get_state()
+    assert len(state["momentum"]) == 5
+    assert not any(m.any() for m in state["momentum"][:3])  # fresh for the frozen LSTM
+    np.testing.assert_array_equal(state["momentum"][3], model.optimizer.get_state()["momentum"][3])
+    loaded.fit(x, y, epochs=1, batch_size=4, verbose=0)
