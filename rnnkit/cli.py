@@ -4,17 +4,28 @@ Commands::
 
     rnnkit train imdb [--cell gru] [--units 64] ... [--out runs/imdb] [--data PATH]
     rnnkit evaluate MODEL_DIR_OR_FILE [--data PATH]
-    rnnkit predict MODEL_DIR_OR_FILE "some review text" [--file PATH] [-]
+    rnnkit predict MODEL_DIR_OR_FILE ["some review text" ...] [-] [--file PATH] [-- TEXT ...]
+
+``predict`` prints one line per review: the probability that it is positive and its
+label, and with several reviews the review's first 60 characters, separated by tabs. A
+review is shown on its one line: its runs of whitespace (newlines, tabs) as one space,
+other control characters escaped as ``ascii()`` writes them. Its TEXTs may come before,
+between or after the options; one that starts with ``-`` and has no space (``-awful``) is
+taken for an option unless it follows ``--``.
 
 A user's mistake (a bad option value, missing data, a missing model) prints one line to
 standard error and exits with status 1 (2 for a malformed command line); anything else
-is a bug and keeps its traceback.
+is a bug and keeps its traceback. Output cut short by its reader (``rnnkit predict ... |
+head -1``) ends the command quietly with status 141, the status of a command killed by
+SIGPIPE (128 + 13), as ``cat`` or ``git`` end there.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
+import signal
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -31,6 +42,8 @@ from rnnkit.recipes import (
 )
 
 _DEFAULTS = IMDBConfig()
+_SNIPPET = 60  # characters of each review shown when there are several
+_BROKEN_PIPE = 128 + getattr(signal, "SIGPIPE", 13)  # the shells' status of a SIGPIPE death
 
 
 class _UsageError(RnnkitError, ValueError):
@@ -82,7 +95,8 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    """The ``rnnkit`` parser and its ``predict`` subparser."""
     parser = argparse.ArgumentParser(
         prog="rnnkit", description="Keras-compatible recurrent networks in NumPy and Numba."
     )
@@ -173,18 +187,32 @@ def _parser() -> argparse.ArgumentParser:
     predict = commands.add_parser(
         "predict",
         help="sentiment of review texts",
-        description="Print the probability that each review is positive, and its label. "
-        "Reviews come from the TEXT arguments ('-' reads standard input) and from --file; "
-        "in a file and on standard input each non-empty line is one review.",
+        description="Print one line per review: the probability that it is positive and "
+        "its label, and with several reviews its first 60 characters (whitespace shown as "
+        "single spaces), separated by tabs. Reviews come from the TEXT arguments ('-' reads "
+        "standard input), before or after the options, and from --file; in a file and on "
+        "standard input each non-empty line is one review. A TEXT that starts with '-' and "
+        "has no space goes after '--': rnnkit predict MODEL -- -awful",
     )
     predict.add_argument("model", help="folder written by `rnnkit train` or its model.rnnkit")
     predict.add_argument("texts", nargs="*", metavar="TEXT", help="a review, or - for stdin")
     predict.add_argument("--file", action="append", default=[], help="one review per line")
-    return parser
+    return parser, predict
 
 
 def _lines(text: str) -> list[str]:
     return [line for line in text.splitlines() if line.strip()]
+
+
+def _one_line(text: str) -> str:
+    """``text`` on one line of output, cut to ``_SNIPPET`` characters.
+
+    Runs of whitespace become one space, other control characters are escaped.
+    """
+    text = " ".join(text.split())  # newlines, tabs, \r, \u2028 ... (str.split's whitespace)
+    if len(text) > _SNIPPET:
+        text = text[: _SNIPPET - 3] + "..."
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
 
 
 def _train(args: argparse.Namespace) -> None:
@@ -226,22 +254,41 @@ def _predict(args: argparse.Namespace) -> None:
     threshold = model.preprocessing.get("threshold", 0.5)
     for text, probability in zip(texts, model.predict(texts), strict=True):
         label = LABEL_NAMES[int(probability > threshold)]
-        snippet = "" if len(texts) == 1 else "\t" + (text if len(text) <= 60 else text[:57] + "...")
+        snippet = "" if len(texts) == 1 else "\t" + _one_line(text)
         print(f"{probability:.4f}\t{label}{snippet}")
+
+
+def _quiet_stdout() -> None:
+    """Point standard output at the null device (the recipe of the ``signal`` docs).
+
+    Python's last flush of a closed pipe at exit then neither fails nor prints.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no file descriptor (a test's capture)
+        pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``rnnkit`` command; returns the exit status."""
-    parser = _parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser, predict = _parser()
     args, extra = parser.parse_known_args(argv)
-    # `predict MODEL --file F "text"`: texts may also follow the options
-    if extra and args.command == "predict" and all(e == "-" or e[:1] != "-" for e in extra):
-        args.texts += extra
+    if args.command == "predict":
+        # TEXTs may come before, between or after the options (`predict MODEL --file F "text"`)
+        rest = argv[argv.index("predict") + 1 :]
+        args = predict.parse_intermixed_args(rest, argparse.Namespace(command="predict"))
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     handlers = {"train": _train, "evaluate": _evaluate, "predict": _predict}
     try:
         handlers[args.command](args)
+        sys.stdout.flush()  # a reader gone shows here, not at interpreter exit
+    except BrokenPipeError:  # `rnnkit predict ... | head -1`: stop quietly, like `cat`
+        _quiet_stdout()
+        return _BROKEN_PIPE
     except (RnnkitError, OSError) as error:
         print(f"rnnkit {args.command}: error: {error}", file=sys.stderr)
         return 1

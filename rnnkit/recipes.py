@@ -55,6 +55,10 @@ Files written into ``out`` by :func:`train_imdb`:
   per-epoch history, wall times, the full configuration and the machine;
 - ``learning_curves.png`` and ``confusion_matrix.png`` -- when matplotlib is installed
   (``pip install 'rnnkit[plot]'``); otherwise they are skipped with a note.
+
+The model files and the JSON files are written as :func:`rnnkit.save_model` writes: to a
+temporary file in ``out``, flushed to disk, then renamed over the target; a new file gets
+the mode ``open()`` would give it (0666 less the umask), an overwritten file keeps its mode.
 """
 
 from __future__ import annotations
@@ -62,9 +66,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import numbers
 import os
 import platform
-import tempfile
+import stat
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -78,7 +83,7 @@ from rnnkit import optimizers as optimizers_module
 from rnnkit.data import imdb as imdb_source
 from rnnkit.data.text import pad_sequences
 from rnnkit.datasets import imdb
-from rnnkit.errors import ArgumentError, RnnkitError
+from rnnkit.errors import ArgumentError, ArgumentTypeError, RnnkitError, argument_message
 from rnnkit.layers import (
     GRU,
     LSTM,
@@ -90,8 +95,9 @@ from rnnkit.layers import (
     SpatialDropout1D,
 )
 from rnnkit.models import Sequential, load_model
+from rnnkit.saving import _temporary_file
 from rnnkit.utils import set_random_seed
-from rnnkit.validation import check_choice, check_positive_int, check_rate
+from rnnkit.validation import check_bool, check_choice, check_positive_int, check_rate, check_real
 
 MODEL_FILE = "model.rnnkit"
 CHECKPOINT_FILE = "checkpoint.rnnkit"
@@ -102,15 +108,71 @@ CONFUSION_FILE = "confusion_matrix.png"
 LABEL_NAMES = ("negative", "positive")
 CELLS = {"lstm": LSTM, "gru": GRU, "simple_rnn": SimpleRNN}
 _PREPROCESSING_FORMAT = "rnnkit-imdb-preprocessing"
+_POSITIVE_INTS = ("units", "layers", "embedding_dim", "num_words", "maxlen", "epochs", "batch_size")
 
 
 class ModelFileError(RnnkitError, FileNotFoundError):
     """A model folder or file is missing something the recipe needs."""
 
 
+def _check_non_negative_int(owner: str, name: str, value: Any) -> int:
+    """Return ``value`` as an int if it is an integer >= 0 (not None, unlike ``check_seed``)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ArgumentTypeError(argument_message(owner, name, "an integer >= 0", value))
+    if value < 0:
+        raise ArgumentError(argument_message(owner, name, "an integer >= 0", value))
+    return int(value)
+
+
+def _check_path(owner: str, name: str, value: Any, *, optional: bool = False) -> Any:
+    """Return ``value`` if it is a path (``str`` or ``os.PathLike``), or None if ``optional``."""
+    if value is None and optional:
+        return None
+    if not isinstance(value, (str, os.PathLike)) or isinstance(os.fspath(value), bytes):
+        expected = "None or a path" if optional else "a path"
+        raise ArgumentTypeError(
+            argument_message(owner, name, f"{expected} (str or os.PathLike)", value)
+        )
+    return value
+
+
+def _check_verbose(owner: str, value: Any) -> Any:
+    """Return ``value`` if ``fit`` / ``predict`` take it as ``verbose`` ("auto", 0, 1, 2)."""
+    if isinstance(value, str) and value == "auto":
+        return value
+    if not isinstance(value, numbers.Integral) or value not in (0, 1, 2):
+        raise ArgumentError(argument_message(owner, "verbose", "'auto', 0, 1 or 2", value))
+    return value
+
+
+def _check_texts(owner: str, texts: Any) -> list[str]:
+    """Return ``texts`` as a list if it is an iterable of strings (one string is refused)."""
+    expected = "a list of review strings"
+    if isinstance(texts, (str, bytes)):
+        raise ArgumentTypeError(
+            argument_message(owner, "texts", expected, texts, "Wrap one review in a list.")
+        )
+    try:
+        texts = list(texts)
+    except TypeError:
+        raise ArgumentTypeError(argument_message(owner, "texts", expected, texts)) from None
+    for text in texts:
+        if not isinstance(text, str):
+            raise ArgumentTypeError(
+                argument_message(owner, "texts", expected, text, "One item is not a string.")
+            )
+    return texts
+
+
 @dataclasses.dataclass(frozen=True)
 class IMDBConfig:
     """Everything that defines an IMDB run (the command-line options, one to one).
+
+    Every field is checked when the config is made: a value of the wrong type (``"64"``
+    for ``units``, ``"no"`` for ``bidirectional``, ``1.5`` for ``seed``) raises
+    :class:`~rnnkit.errors.ArgumentTypeError` (a ``TypeError``), one out of range
+    :class:`~rnnkit.errors.ArgumentError` (a ``ValueError``), naming the field and what
+    it must be. Numbers are kept as plain Python ``int`` / ``float``.
 
     Args:
         cell: ``"gru"``, ``"lstm"`` or ``"simple_rnn"``.
@@ -178,32 +240,48 @@ class IMDBConfig:
 
     def __post_init__(self) -> None:
         owner = "IMDBConfig"
-        check_choice(owner, "cell", self.cell, tuple(CELLS))
-        for name in ("units", "layers", "embedding_dim", "maxlen", "epochs", "batch_size"):
-            check_positive_int(owner, name, getattr(self, name))
-        if check_positive_int(owner, "num_words", self.num_words) < 4:
+        checked: dict[str, Any] = {
+            "cell": check_choice(owner, "cell", self.cell, tuple(CELLS)),
+            "pooling": check_choice(owner, "pooling", self.pooling, ("max", "last")),
+            "validation": check_choice(owner, "validation", self.validation, ("film", "random")),
+            "bidirectional": check_bool(owner, "bidirectional", self.bidirectional),
+            "bucket_by_length": check_bool(owner, "bucket_by_length", self.bucket_by_length),
+            "seed": _check_non_negative_int(owner, "seed", self.seed),
+            "patience": _check_non_negative_int(owner, "patience", self.patience),
+            "data": _check_path(owner, "data", self.data, optional=True),
+        }
+        for name in _POSITIVE_INTS:
+            checked[name] = check_positive_int(owner, name, getattr(self, name))
+        if checked["num_words"] < 4:
             raise ArgumentError(
-                f"{owner}: `num_words` must be at least 4 (ids 0-2 are padding, start and "
-                f"out-of-vocabulary); got {self.num_words}."
+                argument_message(
+                    owner,
+                    "num_words",
+                    "at least 4",
+                    self.num_words,
+                    "Ids 0-2 are padding, start and out-of-vocabulary.",
+                )
             )
-        check_rate(owner, "dropout", self.dropout)
-        check_rate(owner, "recurrent_dropout", self.recurrent_dropout)
-        check_rate(owner, "spatial_dropout", self.spatial_dropout)
-        check_rate(owner, "ema_momentum", self.ema_momentum)
-        check_choice(owner, "pooling", self.pooling, ("max", "last"))
-        check_choice(owner, "validation", self.validation, ("film", "random"))
-        if not 0.0 < self.validation_split < 1.0:
-            raise ArgumentError(
-                f"{owner}: `validation_split` must be in (0, 1); got {self.validation_split}."
-            )
-        if not (math.isfinite(self.learning_rate) and self.learning_rate > 0):
-            raise ArgumentError(
-                f"{owner}: `learning_rate` must be a positive number; got {self.learning_rate}."
-            )
-        if not (math.isfinite(self.lr_decay) and 0 < self.lr_decay <= 1):
-            raise ArgumentError(f"{owner}: `lr_decay` must be in (0, 1]; got {self.lr_decay}.")
-        if self.seed < 0 or self.patience < 0:
-            raise ArgumentError(f"{owner}: `seed` and `patience` must be >= 0.")
+        for name in ("dropout", "recurrent_dropout", "spatial_dropout", "ema_momentum"):
+            checked[name] = check_rate(owner, name, getattr(self, name))
+        ranges = {
+            "validation_split": ("a number in (0, 1)", lambda v: 0.0 < v < 1.0),
+            "learning_rate": ("a positive finite number", lambda v: 0.0 < v < math.inf),
+            "lr_decay": ("a number in (0, 1]", lambda v: 0.0 < v <= 1.0),
+        }
+        for name, (expected, inside) in ranges.items():
+            value = check_real(owner, name, getattr(self, name))
+            if not inside(value):  # NaN is inside no range
+                raise ArgumentError(argument_message(owner, name, expected, getattr(self, name)))
+            checked[name] = value
+        for name, value in checked.items():  # keep plain Python values (frozen dataclass)
+            object.__setattr__(self, name, value)
+
+
+def _check_config(owner: str, config: Any) -> IMDBConfig:
+    if not isinstance(config, IMDBConfig):
+        raise ArgumentTypeError(argument_message(owner, "config", "an IMDBConfig", config))
+    return config
 
 
 def build_imdb_model(config: IMDBConfig) -> Sequential:
@@ -213,6 +291,7 @@ def build_imdb_model(config: IMDBConfig) -> Sequential:
     >>> [type(layer).__name__ for layer in build_imdb_model(config).layers]
     ['Embedding', 'SpatialDropout1D', 'Bidirectional', 'GlobalMaxPooling1D', 'Dense']
     """
+    _check_config("build_imdb_model", config)
     model = Sequential(name=f"imdb_{config.cell}")
     model.add(
         Embedding(
@@ -249,16 +328,27 @@ def _json_default(value: Any) -> Any:
 
 
 def _write_json(path: Path, value: Any) -> None:
-    """Write JSON atomically (temporary file in the same folder, then rename)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
+    """Write JSON as models are saved (:mod:`rnnkit.saving`).
+
+    A temporary file in the same folder, flushed to disk, then renamed over ``path``: a
+    crash never leaves a damaged file. A new file gets the mode ``open()`` would give it
+    (0666 less the umask); an overwritten file keeps its mode.
+    """
+    text = json.dumps(value, indent=2, ensure_ascii=False, default=_json_default) + "\n"
+    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else None
+    fd, tmp = _temporary_file(os.fspath(path.parent))
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(value, handle, indent=2, ensure_ascii=False, default=_json_default)
-            handle.write("\n")
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
         os.replace(tmp, path)
-    finally:
+    except BaseException:
         if os.path.exists(tmp):
             os.remove(tmp)
+        raise
 
 
 def confusion_matrix(labels: np.ndarray, predicted: np.ndarray) -> list[list[int]]:
@@ -371,6 +461,7 @@ class SentimentModel:
 
     def encode(self, texts: Iterable[str]) -> np.ndarray:
         """Raw texts -> padded ``(len(texts), maxlen)`` int32 ids."""
+        texts = _check_texts("SentimentModel.encode", texts)
         p = self.preprocessing
         ids = imdb.encode_texts(texts, p["word_index"], **self._id_options)
         return pad_sequences(
@@ -385,7 +476,9 @@ class SentimentModel:
 
     def predict(self, texts: Sequence[str], batch_size: int = 256) -> np.ndarray:
         """The probability that each text is positive, ``(len(texts),)``."""
-        if not len(texts):
+        texts = _check_texts("SentimentModel.predict", texts)
+        batch_size = check_positive_int("SentimentModel.predict", "batch_size", batch_size)
+        if not texts:
             return np.zeros(0, dtype=np.float64)
         x = self.encode(texts)
         return self.model.predict(
@@ -418,6 +511,10 @@ class SentimentModel:
         self, data: str | os.PathLike[str] | None = None, batch_size: int = 256, verbose: Any = 0
     ) -> dict[str, Any]:
         """Accuracy, loss and confusion matrix on all test reviews."""
+        owner = "SentimentModel.evaluate"
+        _check_path(owner, "data", data, optional=True)
+        batch_size = check_positive_int(owner, "batch_size", batch_size)
+        verbose = _check_verbose(owner, verbose)
         x, labels = self.test_set(data)
         probabilities = self.model.predict(
             x, batch_size=batch_size, verbose=verbose, bucket_by_length=self._bucket
@@ -426,7 +523,7 @@ class SentimentModel:
 
 
 def _model_paths(path: str | os.PathLike[str]) -> tuple[Path, Path]:
-    given = Path(os.fspath(path)).expanduser()
+    given = Path(os.fspath(_check_path("load_sentiment_model", "path", path))).expanduser()
     model_file = given / MODEL_FILE if given.is_dir() else given
     if not model_file.is_file():
         raise ModelFileError(
@@ -520,8 +617,22 @@ def train_imdb(
     Returns:
         The contents of ``metrics.json``.
     """
+    owner = "train_imdb"
+    _check_config(owner, config)
+    out = Path(os.fspath(_check_path(owner, "out", out))).expanduser()
+    verbose = _check_verbose(owner, verbose)
+    if not callable(log):
+        raise ArgumentTypeError(argument_message(owner, "log", "a function of one string", log))
+    wrong = ArgumentTypeError(
+        argument_message(owner, "callbacks", "a list of rnnkit Callback objects", callbacks)
+    )
+    try:
+        callbacks = list(callbacks)
+    except TypeError:
+        raise wrong from None
+    if not all(isinstance(callback, callbacks_module.Callback) for callback in callbacks):
+        raise wrong
     started = time.perf_counter()
-    out = Path(os.fspath(out)).expanduser()
     set_random_seed(config.seed)
 
     log("Loading the IMDB reviews...")
