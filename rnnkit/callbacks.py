@@ -2,6 +2,10 @@
 
 Subclass :class:`Callback` and override any ``on_*`` method; ``self.model`` is the
 model being trained and ``self.params`` holds ``epochs``, ``steps`` and ``verbose``.
+As in Keras, every hook receives a ``logs`` dict: ``{}`` for the ``*_begin`` hooks,
+the running averages for batch ends, the epoch's logs for ``on_epoch_end``, the last
+epoch's for ``on_train_end``, and ``{"outputs": <the batch's predictions>}`` for
+``on_predict_batch_end``.
 
 >>> history = History()
 >>> history.on_epoch_end(0, {"loss": 0.5})
@@ -14,14 +18,23 @@ from __future__ import annotations
 import csv
 import math
 import os
+import string
 import sys
 import time
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 
-from rnnkit.errors import ArgumentError, ArgumentTypeError, argument_message
+from rnnkit.errors import (
+    ArgumentError,
+    ArgumentTypeError,
+    NonFiniteLossError,
+    argument_message,
+    describe,
+)
+from rnnkit.validation import check_bool
 
 
 class Callback:
@@ -51,11 +64,19 @@ class Callback:
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         """Called at the end of each epoch with the epoch's (and validation) logs."""
 
+    def on_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+        """Called before each training batch by the default ``on_train_batch_begin``."""
+
+    def on_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        """Called after each training batch by the default ``on_train_batch_end``."""
+
     def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
-        """Called before each training batch."""
+        """Called before each training batch; calls ``on_batch_begin`` (Keras)."""
+        self.on_batch_begin(batch, logs=logs)
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        """Called after each training batch with running averages."""
+        """Called after each training batch with running averages; calls ``on_batch_end``."""
+        self.on_batch_end(batch, logs=logs)
 
     def on_test_begin(self, logs: dict | None = None) -> None:
         """Called before evaluation."""
@@ -97,8 +118,18 @@ class History(Callback):
             self.history.setdefault(key, []).append(value)
 
 
-def _format_logs(logs: dict[str, float]) -> str:
-    return " - ".join(f"{k}: {v:.4f}" for k, v in logs.items())
+def _format_value(value: float, verbose: int) -> str:
+    """Keras's Progbar rule: ``.4f`` above 1e-3, ``.4e`` otherwise (zero included).
+
+    ``verbose=1`` compares the absolute value, ``verbose=2`` the signed one (so a
+    negative value prints as ``.4e`` there), as keras/src/utils/progbar.py does.
+    """
+    large = abs(value) > 1e-3 if verbose == 1 else value > 1e-3
+    return f"{value:.4f}" if large else f"{value:.4e}"
+
+
+def _format_logs(logs: dict[str, float], verbose: int = 1) -> str:
+    return " - ".join(f"{k}: {_format_value(v, verbose)}" for k, v in logs.items())
 
 
 def _format_time(seconds: float) -> str:
@@ -112,17 +143,41 @@ def _format_time(seconds: float) -> str:
 class ProgbarLogger(Callback):
     """Keras-style progress bar.
 
-    On a terminal (``verbose=1``): a bar per epoch with ETA and running metrics. Not on a
-    terminal, or with ``verbose=2``: one line per epoch. Nothing with ``verbose=0``.
+    On a terminal (``verbose=1``): a bar per epoch with ETA and running metrics, redrawn
+    in place. Not on a terminal, or with ``verbose=2``: one line per epoch. Nothing with
+    ``verbose=0``. Values print as in Keras: ``0.1234`` above 1e-3 in size, otherwise
+    (zero included) ``1.0000e-05``; with ``verbose=2`` Keras compares the signed value,
+    so a negative one prints as ``-5.0000e-01`` there.
+
+    Args:
+        verbose: ``None`` (the default) takes the ``verbose`` of the ``fit``,
+            ``evaluate`` or ``predict`` call, as Keras's ``ProgbarLogger()`` does
+            (``"auto"`` is 1); ``"auto"``, 0, 1 or 2 (rnnkit's own) overrides it.
+        stream: Where to write (``sys.stdout`` by default).
+        width: Width of the bar in characters.
     """
 
-    def __init__(self, verbose: Any = 1, stream: Any = None, width: int = 30) -> None:
+    def __init__(self, verbose: Any = None, stream: Any = None, width: int = 30) -> None:
         super().__init__()
-        self.verbose = verbose
+        if verbose == "auto":
+            verbose = 1
+        if verbose not in (None, 0, 1, 2) or isinstance(verbose, bool):
+            raise ArgumentError(
+                argument_message("ProgbarLogger", "verbose", "None, 'auto', 0, 1 or 2", verbose)
+            )
+        self._verbose_arg = verbose
+        self.verbose = 1 if verbose is None else verbose
         self.stream = stream or sys.stdout
         self.width = width
         self._start = 0.0
         self._last_draw = 0.0
+        self._drawn = 0  # width of the line drawn so far (a shorter redraw pads it out)
+
+    def set_params(self, params: dict[str, Any]) -> None:
+        """Attach the loop parameters; without ``verbose`` given, take the call's."""
+        super().set_params(params)
+        if self._verbose_arg is None:
+            self.verbose = params.get("verbose", 1)
 
     @property
     def _interactive(self) -> bool:
@@ -132,10 +187,23 @@ class ProgbarLogger(Callback):
         self.stream.write(text)
         self.stream.flush()
 
+    def _redraw(self, line: str, final: bool) -> None:
+        """Draw ``line`` over the current one (terminal) or on its own (``final``)."""
+        if self._interactive:
+            # Blanks erase the end of a longer previous drawing (Keras pads likewise).
+            self._write("\r" + line + " " * max(self._drawn - len(line), 0))
+            self._drawn = len(line)
+        else:
+            self._write(line)
+        if final:
+            self._write("\n")
+            self._drawn = 0
+
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         """Print the epoch header."""
         self._start = time.perf_counter()
         self._last_draw = 0.0
+        self._drawn = 0
         if self.verbose and self.params.get("mode", "train") == "train":
             self._write(f"Epoch {epoch + 1}/{self.params['epochs']}\n")
 
@@ -143,6 +211,7 @@ class ProgbarLogger(Callback):
         """Start the evaluation bar."""
         self._start = time.perf_counter()
         self._last_draw = 0.0
+        self._drawn = 0
 
     on_predict_begin = on_test_begin
 
@@ -159,7 +228,7 @@ class ProgbarLogger(Callback):
         else:
             eta = elapsed / max(done, 1) * (total - done)
             text += f" - ETA: {_format_time(eta)}"
-        return text + (f" - {_format_logs(logs)}" if logs else "")
+        return text + (f" - {_format_logs(logs, self.verbose)}" if logs else "")
 
     def _batch_end(self, batch: int, logs: dict | None) -> None:
         if not self._interactive:
@@ -168,7 +237,7 @@ class ProgbarLogger(Callback):
         if batch + 1 < self.params["steps"] and now - self._last_draw < 0.1:
             return
         self._last_draw = now
-        self._write("\r" + self._bar(batch + 1, dict(logs or {}), final=False))
+        self._redraw(self._bar(batch + 1, dict(logs or {}), final=False), final=False)
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         """Redraw the bar (terminal only, at most ten times a second)."""
@@ -180,36 +249,44 @@ class ProgbarLogger(Callback):
             self._batch_end(batch, logs)
 
     def on_predict_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        """Redraw the prediction bar."""
+        """Redraw the prediction bar (without the batch's outputs, as in Keras)."""
         if self.params.get("mode") == "predict":
-            self._batch_end(batch, logs)
+            self._batch_end(batch, {})
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         """Print the final line of the epoch, validation included."""
-        if not self.verbose:
-            return
-        prefix = "\r" if self._interactive else ""
-        self._write(prefix + self._bar(self.params["steps"], dict(logs or {}), final=True) + "\n")
+        if self.verbose:
+            self._redraw(self._bar(self.params["steps"], dict(logs or {}), final=True), True)
 
     def on_test_end(self, logs: dict | None = None) -> None:
         """Print the evaluation result."""
         if self.verbose and self.params.get("mode") == "test":
-            prefix = "\r" if self._interactive else ""
-            self._write(prefix + self._bar(self.params["steps"], dict(logs or {}), True) + "\n")
+            self._redraw(self._bar(self.params["steps"], dict(logs or {}), final=True), True)
 
     def on_predict_end(self, logs: dict | None = None) -> None:
         """Finish the prediction bar."""
         if self.verbose and self.params.get("mode") == "predict":
-            prefix = "\r" if self._interactive else ""
-            self._write(prefix + self._bar(self.params["steps"], {}, True) + "\n")
+            self._redraw(self._bar(self.params["steps"], {}, final=True), True)
+
+
+_CALLERS = {"train": "fit", "test": "evaluate", "predict": "predict"}
 
 
 class CallbackList:
-    """Dispatches every hook to the user's callbacks, the progress bar and History."""
+    """Dispatches every hook to the user's callbacks, the progress bar and History.
+
+    As in Keras: ``callbacks`` is one :class:`Callback` or a list of them; a History
+    among them replaces the one fit would add (it is the one fit returns), and a
+    ProgbarLogger among them replaces the default bar. Every hook receives a ``logs``
+    dict: ``{}`` for the ``*_begin`` hooks, and a copy of the loop's logs otherwise (one
+    copy per call, shared by the callbacks, so a value a callback adds reaches the
+    callbacks after it). Batch hooks get it as the keyword ``logs=``, the others
+    positionally, as Keras passes them.
+    """
 
     def __init__(
         self,
-        callbacks: list[Callback],
+        callbacks: Callback | Iterable[Callback] | None,
         *,
         model: Any,
         history: History | None = None,
@@ -218,22 +295,39 @@ class CallbackList:
         steps: int = 1,
         mode: str = "train",
     ) -> None:
+        caller = _CALLERS.get(mode, mode)
+        if callbacks is None:
+            callbacks = []
+        elif isinstance(callbacks, Callback):
+            callbacks = [callbacks]
+        elif isinstance(callbacks, (str, bytes, dict)) or not isinstance(callbacks, Iterable):
+            raise ArgumentTypeError(
+                argument_message(
+                    caller, "callbacks", "a Callback or a list of Callback objects", callbacks
+                )
+            )
+        callbacks = list(callbacks)
         for callback in callbacks:
             if not isinstance(callback, Callback):
                 raise ArgumentTypeError(
                     argument_message(
-                        "fit", "callbacks", "rnnkit.callbacks.Callback objects", callback
+                        caller, "callbacks", "rnnkit.callbacks.Callback objects", callback
                     )
                 )
         if verbose == "auto":
             verbose = 1
         if verbose not in (0, 1, 2):
-            raise ArgumentError(argument_message("fit", "verbose", "'auto', 0, 1 or 2", verbose))
-        self.callbacks = list(callbacks)
+            raise ArgumentError(argument_message(caller, "verbose", "'auto', 0, 1 or 2", verbose))
+        self.callbacks = callbacks
         if verbose and not any(isinstance(c, ProgbarLogger) for c in self.callbacks):
-            self.callbacks.append(ProgbarLogger(verbose))
+            self.callbacks.append(ProgbarLogger())
         if history is not None:
-            self.callbacks.append(history)
+            given = [c for c in self.callbacks if isinstance(c, History)]
+            if given:
+                history = given[0]
+            else:
+                self.callbacks.append(history)
+        self.history = history
         params = {"epochs": epochs, "steps": steps, "verbose": verbose, "mode": mode}
         for callback in self.callbacks:
             callback.set_model(model)
@@ -248,17 +342,80 @@ class CallbackList:
         """
         subset = object.__new__(CallbackList)
         subset.callbacks = [c for c in self.callbacks if not isinstance(c, ProgbarLogger)]
+        subset.history = None
         return subset
 
-    def __getattr__(self, hook: str) -> Callable[..., None]:
-        if not hook.startswith("on_"):
-            raise AttributeError(hook)
+    def _call(self, hook: str, *args: Any, logs: dict | None, keyword: bool = False) -> None:
+        logs = {} if logs is None else dict(logs)
+        for callback in self.callbacks:
+            if keyword:
+                getattr(callback, hook)(*args, logs=logs)
+            else:
+                getattr(callback, hook)(*args, logs)
 
-        def dispatch(*args: Any) -> None:
-            for callback in self.callbacks:
-                getattr(callback, hook)(*args)
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        """Call every callback's ``on_train_begin``."""
+        self._call("on_train_begin", logs=logs)
 
-        return dispatch
+    def on_train_end(self, logs: dict | None = None) -> None:
+        """Call every callback's ``on_train_end`` (fit passes the last epoch's logs)."""
+        self._call("on_train_end", logs=logs)
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        """Call every callback's ``on_epoch_begin``."""
+        self._call("on_epoch_begin", epoch, logs=logs)
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        """Call every callback's ``on_epoch_end``."""
+        self._call("on_epoch_end", epoch, logs=logs)
+
+    def on_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+        """Call every callback's ``on_batch_begin``."""
+        self._call("on_batch_begin", batch, logs=logs, keyword=True)
+
+    def on_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        """Call every callback's ``on_batch_end``."""
+        self._call("on_batch_end", batch, logs=logs, keyword=True)
+
+    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+        """Call every callback's ``on_train_batch_begin``."""
+        self._call("on_train_batch_begin", batch, logs=logs, keyword=True)
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        """Call every callback's ``on_train_batch_end``."""
+        self._call("on_train_batch_end", batch, logs=logs, keyword=True)
+
+    def on_test_begin(self, logs: dict | None = None) -> None:
+        """Call every callback's ``on_test_begin``."""
+        self._call("on_test_begin", logs=logs)
+
+    def on_test_end(self, logs: dict | None = None) -> None:
+        """Call every callback's ``on_test_end``."""
+        self._call("on_test_end", logs=logs)
+
+    def on_test_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+        """Call every callback's ``on_test_batch_begin``."""
+        self._call("on_test_batch_begin", batch, logs=logs, keyword=True)
+
+    def on_test_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        """Call every callback's ``on_test_batch_end``."""
+        self._call("on_test_batch_end", batch, logs=logs, keyword=True)
+
+    def on_predict_begin(self, logs: dict | None = None) -> None:
+        """Call every callback's ``on_predict_begin``."""
+        self._call("on_predict_begin", logs=logs)
+
+    def on_predict_end(self, logs: dict | None = None) -> None:
+        """Call every callback's ``on_predict_end``."""
+        self._call("on_predict_end", logs=logs)
+
+    def on_predict_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+        """Call every callback's ``on_predict_batch_begin``."""
+        self._call("on_predict_batch_begin", batch, logs=logs, keyword=True)
+
+    def on_predict_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        """Call every callback's ``on_predict_batch_end`` (``{"outputs": ...}`` in predict)."""
+        self._call("on_predict_batch_end", batch, logs=logs, keyword=True)
 
 
 def _base_learning_rate(owner: str, optimizer: Any) -> float:
@@ -372,18 +529,42 @@ class EarlyStopping(Callback):
             self.model.set_weights(self.best_weights)
 
 
+def _check_format_fields(filepath: str) -> None:
+    """Refuse a ModelCheckpoint filepath whose fields ``str.format(**logs)`` can never fill."""
+    try:
+        fields = [field for _, field, _, _ in string.Formatter().parse(filepath)]
+    except ValueError as error:
+        raise ArgumentError(
+            f"ModelCheckpoint: filepath '{filepath}' is not a valid format string ({error}); "
+            "write a literal brace as '{{' or '}}'."
+        ) from error
+    for field in fields:
+        if field is not None and (field == "" or field[0].isdigit()):
+            raise ArgumentError(
+                f"ModelCheckpoint: filepath '{filepath}' has a positional field "
+                f"'{{{field}}}'; the fields are filled by name: '{{epoch:02d}}' or a log "
+                "name such as '{val_loss:.3f}'."
+            )
+
+
 class ModelCheckpoint(Callback):
     """Save the model (or its weights) after epochs, atomically.
 
     Args:
-        filepath: Path, may contain ``{epoch:02d}`` and log names (``{val_loss:.2f}``).
+        filepath: Path, may contain ``{epoch:02d}`` and log names (``{val_loss:.2f}``),
+            filled by ``str.format`` with keywords only: a positional field (``{}``) or a
+            lone brace raises here, a field the logs cannot fill (an unknown name,
+            ``{val_loss:.2d}``) at the first save, both as an ``ArgumentError`` naming
+            the filepath.
         monitor: Log name for ``save_best_only``.
-        verbose: Print when saving.
+        verbose: Print what is done each epoch, with Keras 3's messages ("improved from
+            ... saving model to ...", "did not improve from ...", "saving model to ...",
+            then "finished saving model to ...").
         save_best_only: Only save when ``monitor`` improved.
         save_weights_only: Save weights instead of the whole model.
         mode: ``"auto"``, ``"min"`` or ``"max"``.
         save_freq: ``"epoch"`` (the only frequency supported; an integer raises).
-        initial_value_threshold: Initial best value.
+        initial_value_threshold: Initial best value (``None``: the first epoch improves).
     """
 
     def __init__(
@@ -403,24 +584,34 @@ class ModelCheckpoint(Callback):
                 argument_message("ModelCheckpoint", "save_freq", "'epoch'", save_freq)
             )
         self.filepath = os.fspath(filepath)
+        _check_format_fields(self.filepath)
         self.monitor = monitor
         self.verbose = verbose
         self.save_best_only = bool(save_best_only)
         self.save_weights_only = bool(save_weights_only)
         self._better = _monitor_mode("ModelCheckpoint", monitor, mode)
-        sign = 1.0 if self._better(1.0, 0.0) else -1.0
-        self.best = -math.inf * sign if initial_value_threshold is None else initial_value_threshold
+        # None until the first monitored epoch, which always improves (Keras 3).
+        self.best: float | None = initial_value_threshold
+
+    def _path(self, epoch: int, logs: dict[str, Any]) -> str:
+        try:
+            return self.filepath.format(epoch=epoch + 1, **logs)
+        except KeyError as error:
+            raise ArgumentError(
+                f"ModelCheckpoint: filepath '{self.filepath}' names {error}, which is not in "
+                f"the logs (epoch, {', '.join(logs)})."
+            ) from error
+        except (IndexError, ValueError, TypeError, AttributeError) as error:
+            raise ArgumentError(
+                f"ModelCheckpoint: cannot fill the fields of filepath '{self.filepath}' "
+                f"from the epoch number and the logs ({error}); write them like "
+                "'{epoch:02d}' and '{val_loss:.3f}'."
+            ) from error
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         """Save if due (the file is written to a temporary name, then renamed)."""
         logs = dict(logs or {})
-        try:
-            path = self.filepath.format(epoch=epoch + 1, **logs)
-        except KeyError as error:
-            raise ArgumentError(
-                f"ModelCheckpoint: filepath '{self.filepath}' names {error}, which is not in "
-                f"the logs ({', '.join(logs)})."
-            ) from error
+        path = self._path(epoch, logs)
         if self.save_best_only:
             current = logs.get(self.monitor)
             if current is None:
@@ -428,11 +619,14 @@ class ModelCheckpoint(Callback):
                     f"ModelCheckpoint: monitor '{self.monitor}' is not in the logs "
                     f"({', '.join(logs)})."
                 )
-            if not self._better(current, self.best):
+            best = "None" if self.best is None else f"{self.best:.5f}"
+            if self.best is not None and not self._better(current, self.best):
+                if self.verbose:
+                    print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best}")
                 return
             if self.verbose:
                 print(
-                    f"\nEpoch {epoch + 1}: {self.monitor} improved from {self.best:.5f} to "
+                    f"\nEpoch {epoch + 1}: {self.monitor} improved from {best} to "
                     f"{current:.5f}, saving model to {path}"
                 )
             self.best = current
@@ -442,13 +636,16 @@ class ModelCheckpoint(Callback):
             self.model.save_weights(path)
         else:
             self.model.save(path)
+        if self.verbose:
+            print(f"\nEpoch {epoch + 1}: finished saving model to {path}")
 
 
 class ReduceLROnPlateau(Callback):
     """Multiply the learning rate by ``factor`` when ``monitor`` stops improving.
 
     Args as Keras: ``monitor="val_loss", factor=0.1, patience=10, verbose=0,
-    mode="auto", min_delta=1e-4, cooldown=0, min_lr=0.0``.
+    mode="auto", min_delta=1e-4, cooldown=0, min_lr=0.0``. Only the size of
+    ``min_delta`` counts (its sign is dropped, as in Keras 3).
     """
 
     def __init__(
@@ -471,7 +668,7 @@ class ReduceLROnPlateau(Callback):
         self.factor = float(factor)
         self.patience = int(patience)
         self.verbose = verbose
-        self.min_delta = float(min_delta)
+        self.min_delta = abs(float(min_delta))
         self.cooldown = int(cooldown)
         self.min_lr = float(min_lr)
         self._better = _monitor_mode("ReduceLROnPlateau", monitor, mode)
@@ -517,7 +714,12 @@ class ReduceLROnPlateau(Callback):
 
 
 class LearningRateScheduler(Callback):
-    """Set the learning rate at the start of each epoch from ``schedule(epoch, lr)``."""
+    """Set the learning rate at the start of each epoch from ``schedule(epoch, lr)``.
+
+    The schedule may also take ``epoch`` alone. It must return a finite number (a
+    Python or NumPy float, or an int); anything else, ``True`` and ``False`` included,
+    raises an ``ArgumentError``, as Keras refuses it.
+    """
 
     def __init__(self, schedule: Callable[..., float], verbose: int = 0) -> None:
         super().__init__()
@@ -536,7 +738,11 @@ class LearningRateScheduler(Callback):
             lr = self.schedule(epoch, current)
         except TypeError:
             lr = self.schedule(epoch)
-        if not isinstance(lr, (float, int, np.floating)) or not math.isfinite(float(lr)):
+        if (
+            isinstance(lr, bool)
+            or not isinstance(lr, (float, int, np.floating))
+            or not math.isfinite(float(lr))
+        ):
             raise ArgumentError(
                 argument_message("LearningRateScheduler", "schedule(epoch)", "a finite float", lr)
             )
@@ -551,7 +757,15 @@ class LearningRateScheduler(Callback):
 
 
 class CSVLogger(Callback):
-    """Write the epoch logs to a CSV file (one row per epoch, flushed each epoch)."""
+    """Write the epoch logs to a CSV file (one row per epoch, flushed each epoch).
+
+    The columns are ``epoch`` then the first epoch's log names, sorted; without
+    validation, Keras's ``val_`` columns are added too and hold ``NA``. With
+    ``append=True`` and a file that has a header, the rows follow that header's columns
+    (``NA`` where a run has no value) and a log the header lacks is left out with a
+    warning, so that every row has the header's number of fields; a header that does
+    not start with ``epoch`` when split at ``separator`` raises an ``ArgumentError``.
+    """
 
     def __init__(self, filename: str, separator: str = ",", append: bool = False) -> None:
         super().__init__()
@@ -562,22 +776,53 @@ class CSVLogger(Callback):
         self._writer: Any = None
         self._keys: list[str] | None = None
 
+    def _header(self) -> list[str] | None:
+        """The columns of the file being appended to, or None (no file, or no header)."""
+        if not (self.append and os.path.exists(self.filename)):
+            return None
+        with open(self.filename, newline="") as handle:
+            row = next(csv.reader(handle, delimiter=self.separator), None)
+        if not row:
+            return None
+        if row[0] != "epoch":
+            raise ArgumentError(
+                f"CSVLogger: cannot append to '{self.filename}': its first line split at "
+                f"separator {self.separator!r} does not start with the column 'epoch' "
+                f"({describe(row[:3])}). Pass the separator the file was written with, "
+                "or another file."
+            )
+        return row[1:]
+
     def on_train_begin(self, logs: dict | None = None) -> None:
-        """Open the file."""
-        exists = (
-            self.append and os.path.exists(self.filename) and os.path.getsize(self.filename) > 0
-        )
+        """Open the file (and read the header of a file appended to)."""
+        header = self._header()
+        if self._file is not None:
+            self._file.close()  # left open by a run that stopped with an error
         self._file = open(self.filename, "a" if self.append else "w", newline="")  # noqa: SIM115
-        self._keys = None
-        self._has_header = exists
+        self._writer = None
+        self._keys = header
+        self._has_header = header is not None
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         """Append a row."""
         logs = dict(logs or {})
         if self._keys is None:
             self._keys = sorted(logs)
+            if self._keys and not any(k.startswith("val_") for k in self._keys):
+                self._keys += [f"val_{k}" for k in self._keys]  # Keras's NA columns
+        elif self._writer is None:
+            left_out = sorted(set(logs) - set(self._keys))
+            if left_out:
+                warnings.warn(
+                    f"CSVLogger: '{self.filename}' has no column for {', '.join(left_out)} "
+                    "(its header comes from an earlier run); left out.",
+                    stacklevel=2,
+                )
+        if self._writer is None:
             self._writer = csv.DictWriter(
-                self._file, fieldnames=["epoch", *self._keys], delimiter=self.separator
+                self._file,
+                fieldnames=["epoch", *self._keys],
+                delimiter=self.separator,
             )
             if not self._has_header:
                 self._writer.writeheader()
@@ -589,21 +834,45 @@ class CSVLogger(Callback):
         if self._file is not None:
             self._file.close()
             self._file = None
+        self._writer = None
 
 
 class TerminateOnNaN(Callback):
-    """Stop training as soon as the loss is NaN or infinite."""
+    """Stop training as soon as the loss is NaN or infinite.
 
-    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        """Check the running loss."""
+    Args:
+        raise_error: False (the default): print ``Batch N: Invalid loss, terminating
+            training`` and stop after this batch, so the epoch ends and every callback's
+            ``on_epoch_end`` and ``on_train_end`` still run. True: raise
+            :class:`NonFiniteLossError` (a ``RuntimeError``) at once, with Keras 3's
+            message; fit then ends with that error and no ``on_train_end`` is called.
+    """
+
+    def __init__(self, raise_error: bool = False) -> None:
+        super().__init__()
+        self.raise_error = check_bool("TerminateOnNaN", "raise_error", raise_error)
+
+    def on_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        """Check the running loss (called by ``on_train_batch_end``, as in Keras)."""
         loss = (logs or {}).get("loss")
         if loss is not None and not math.isfinite(loss):
-            print(f"Batch {batch}: invalid loss, terminating training")
+            if self.raise_error:
+                raise NonFiniteLossError(
+                    f"NaN or Inf loss encountered at batch {batch}. "
+                    f"Loss value: {loss}. Terminating training immediately."
+                )
+            print(f"Batch {batch}: Invalid loss, terminating training")
             self.model.stop_training = True
 
 
 class LambdaCallback(Callback):
-    """A callback from plain functions: ``on_epoch_end=lambda epoch, logs: ...``, etc."""
+    """A callback from plain functions: ``on_epoch_end=lambda epoch, logs: ...``, etc.
+
+    Any hook of :class:`Callback` may be given, ``on_batch_begin`` / ``on_batch_end``
+    included. The functions are called as Keras calls them: ``(logs)`` for
+    ``on_train_begin`` and the other begin/end hooks, ``(epoch, logs)`` for the epoch
+    hooks, ``(batch, logs=logs)`` for the batch hooks.
+    """
 
     def __init__(self, **hooks: Callable[..., None]) -> None:
         super().__init__()

@@ -29,6 +29,10 @@ class NotBuiltError(RnnkitError, RuntimeError):
     """A method needs state that does not exist yet (weights, a training forward pass)."""
 
 
+class NonFiniteLossError(RnnkitError, RuntimeError):
+    """``TerminateOnNaN(raise_error=True)`` met a NaN or infinite training loss."""
+
+
 def describe(value: Any) -> str:
     """Short description of ``value`` for error messages (arrays by shape, not content)."""
     shape = getattr(value, "shape", None)

@@ -642,7 +642,7 @@ class Sequential:
         batch_size: int | None = None,
         epochs: int = 1,
         verbose: Any = "auto",
-        callbacks: Sequence[callbacks_module.Callback] | None = None,
+        callbacks: callbacks_module.Callback | Sequence[callbacks_module.Callback] | None = None,
         validation_split: float = 0.0,
         validation_data: Any = None,
         shuffle: bool = True,
@@ -658,6 +658,8 @@ class Sequential:
         checked before training starts. ``class_weight`` weights training only: the
         validation samples keep just the sample weights given for them. Each epoch's
         validation calls the callbacks' ``on_test_*`` hooks, as Keras does.
+        ``callbacks`` is one callback or a list; a ``History`` among them is the one
+        returned, and ``on_train_end`` gets the last epoch's logs (Keras).
         Stateful models must use ``shuffle=False`` (sample i of batch k+1 continues
         sample i of batch k).
 
@@ -721,15 +723,16 @@ class Sequential:
             self.reset_states()
 
         steps = -(-len(x) // batch_size)
-        history = callbacks_module.History()
         callback_list = callbacks_module.CallbackList(
-            list(callbacks or []),
+            callbacks,
             model=self,
-            history=history,
+            history=callbacks_module.History(),
             verbose=verbose,
             epochs=epochs,
             steps=steps,
         )
+        history = callback_list.history  # a History among the callbacks, as in Keras
+        training_logs: dict[str, float] = {}
         self.stop_training = False
         callback_list.on_train_begin()
         for epoch in range(int(initial_epoch), epochs):
@@ -763,12 +766,13 @@ class Sequential:
                 )
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             callback_list.on_epoch_end(epoch, epoch_logs)
+            training_logs = epoch_logs
             if self.stop_training:
                 break
         if epochs > 0:
             # EMA weights replace the trained ones before on_train_end (Keras 3's order).
             self.optimizer.finalize_variable_values(self._optimizer_params())
-        callback_list.on_train_end()
+        callback_list.on_train_end(training_logs)  # the last epoch's logs, as in Keras
         self.history = history
         return history
 
@@ -791,7 +795,7 @@ class Sequential:
         verbose: Any = "auto",
         sample_weight: Any = None,
         return_dict: bool = False,
-        callbacks: Sequence[callbacks_module.Callback] | None = None,
+        callbacks: callbacks_module.Callback | Sequence[callbacks_module.Callback] | None = None,
         bucket_by_length: bool = False,
     ) -> Any:
         """Loss (and metrics) on ``x, y``: a float, a list ``[loss, *metrics]``, or a dict.
@@ -812,7 +816,7 @@ class Sequential:
             self._check_bucketing("evaluate", x)
         batches = self._plan(x, batch_size, False, bucket_by_length)
         callback_list = callbacks_module.CallbackList(
-            list(callbacks or []),
+            callbacks,
             model=self,
             verbose=verbose,
             epochs=1,
@@ -859,10 +863,13 @@ class Sequential:
         x: Any,
         batch_size: int | None = None,
         verbose: Any = "auto",
-        callbacks: Sequence[callbacks_module.Callback] | None = None,
+        callbacks: callbacks_module.Callback | Sequence[callbacks_module.Callback] | None = None,
         bucket_by_length: bool = False,
     ) -> np.ndarray:
         """Outputs for ``x``, computed in batches (no dropout), in the order of ``x``.
+
+        ``verbose="auto"`` is 1 (a progress bar), as in Keras 3. Callbacks'
+        ``on_predict_batch_end`` get ``{"outputs": <the batch's outputs>}``.
 
         ``bucket_by_length``: batch samples by length and cut each batch's padding, as in
         :meth:`fit`; for models whose output has no time axis (the model must mask its
@@ -878,9 +885,9 @@ class Sequential:
             self._check_bucketing("predict", x)
         batches = self._plan(x, batch_size, False, bucket_by_length)
         callback_list = callbacks_module.CallbackList(
-            list(callbacks or []),
+            callbacks,
             model=self,
-            verbose=verbose if verbose != "auto" else 0,
+            verbose=verbose,  # "auto" is 1: a bar, as in Keras 3
             epochs=1,
             steps=len(batches),
             mode="predict",
@@ -891,7 +898,7 @@ class Sequential:
             callback_list.on_predict_batch_begin(step)
             output, _ = self._forward(x[index][:, window], training=False)
             outputs.append(output)
-            callback_list.on_predict_batch_end(step, {})
+            callback_list.on_predict_batch_end(step, {"outputs": output})
         callback_list.on_predict_end()
         result = np.concatenate(outputs, axis=0)
         if bucket_by_length:
