@@ -39,6 +39,7 @@ from rnnkit.layers.base import Layer
 from rnnkit.validation import (
     all_finite,
     check_bool,
+    check_non_negative_int,
     check_positive_int,
     inputs_checked_upstream,
 )
@@ -675,7 +676,8 @@ class Sequential:
         batch_size = (
             32 if batch_size is None else check_positive_int(self.name, "batch_size", batch_size)
         )
-        epochs = int(epochs)
+        epochs = check_non_negative_int(self.name, "epochs", epochs)
+        initial_epoch = check_non_negative_int(self.name, "initial_epoch", initial_epoch)
         x, y, sample_weight = self._check_data(x, y, sample_weight)
         if y is None:
             raise ArgumentError(f"{self.name}: fit() needs targets y.")
@@ -735,7 +737,7 @@ class Sequential:
         training_logs: dict[str, float] = {}
         self.stop_training = False
         callback_list.on_train_begin()
-        for epoch in range(int(initial_epoch), epochs):
+        for epoch in range(initial_epoch, epochs):
             self._reset_metrics()
             callback_list.on_epoch_begin(epoch)
             loss_sum, seen = 0.0, 0

@@ -97,7 +97,14 @@ from rnnkit.layers import (
 from rnnkit.models import Sequential, load_model
 from rnnkit.saving import _temporary_file
 from rnnkit.utils import set_random_seed
-from rnnkit.validation import check_bool, check_choice, check_positive_int, check_rate, check_real
+from rnnkit.validation import (
+    check_bool,
+    check_choice,
+    check_non_negative_int,
+    check_positive_int,
+    check_rate,
+    check_real,
+)
 
 MODEL_FILE = "model.rnnkit"
 CHECKPOINT_FILE = "checkpoint.rnnkit"
@@ -113,15 +120,6 @@ _POSITIVE_INTS = ("units", "layers", "embedding_dim", "num_words", "maxlen", "ep
 
 class ModelFileError(RnnkitError, FileNotFoundError):
     """A model folder or file is missing something the recipe needs."""
-
-
-def _check_non_negative_int(owner: str, name: str, value: Any) -> int:
-    """Return ``value`` as an int if it is an integer >= 0 (not None, unlike ``check_seed``)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ArgumentTypeError(argument_message(owner, name, "an integer >= 0", value))
-    if value < 0:
-        raise ArgumentError(argument_message(owner, name, "an integer >= 0", value))
-    return int(value)
 
 
 def _check_path(owner: str, name: str, value: Any, *, optional: bool = False) -> Any:
@@ -246,8 +244,8 @@ class IMDBConfig:
             "validation": check_choice(owner, "validation", self.validation, ("film", "random")),
             "bidirectional": check_bool(owner, "bidirectional", self.bidirectional),
             "bucket_by_length": check_bool(owner, "bucket_by_length", self.bucket_by_length),
-            "seed": _check_non_negative_int(owner, "seed", self.seed),
-            "patience": _check_non_negative_int(owner, "patience", self.patience),
+            "seed": check_non_negative_int(owner, "seed", self.seed),
+            "patience": check_non_negative_int(owner, "patience", self.patience),
             "data": _check_path(owner, "data", self.data, optional=True),
         }
         for name in _POSITIVE_INTS:

@@ -56,6 +56,15 @@ def check_real(owner: str, name: str, value: Any, *, minimum: float | None = Non
     return float(value)
 
 
+def check_non_negative_int(owner: str, name: str, value: Any) -> int:
+    """Return ``value`` as an int if it is an integer >= 0 (None and floats refused)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ArgumentTypeError(argument_message(owner, name, "an integer >= 0", value))
+    if value < 0:
+        raise ArgumentError(argument_message(owner, name, "an integer >= 0", value))
+    return int(value)
+
+
 def check_seed(owner: str, name: str, value: Any) -> int | None:
     """Return ``value`` if it is None or a non-negative integer."""
     if value is None:

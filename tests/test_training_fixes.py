@@ -299,3 +299,22 @@ def test_file_with_state_for_trainable_parameters_only_still_loads(tmp_path):
     assert not any(m.any() for m in state["momentum"][:3])  # fresh for the frozen LSTM
     np.testing.assert_array_equal(state["momentum"][3], model.optimizer.get_state()["momentum"][3])
     loaded.fit(x, y, epochs=1, batch_size=4, verbose=0)
+
+
+@pytest.mark.parametrize(
+    ("epochs", "error"),
+    [
+        (2.9, ArgumentTypeError),
+        ("3", ArgumentTypeError),
+        (True, ArgumentTypeError),
+        (-1, ArgumentError),
+    ],
+)
+def test_fit_refuses_epochs_that_are_not_whole_numbers(epochs, error):
+    """fit(epochs=2.9) trained two epochs and epochs="3" passed int()."""
+    model = Sequential([Dense(1, input_shape=(2,))])
+    model.compile("sgd", "mse")
+    with pytest.raises(error, match="epochs"):
+        model.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=epochs, verbose=0)
+    with pytest.raises(ArgumentError, match="initial_epoch"):
+        model.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=1, initial_epoch=-1, verbose=0)
