@@ -13,11 +13,12 @@ other control characters escaped as ``ascii()`` writes them. Its TEXTs may come 
 between or after the options; one that starts with ``-`` and has no space (``-awful``) is
 taken for an option unless it follows ``--``.
 
-A user's mistake (a bad option value, missing data, a missing model) prints one line to
-standard error and exits with status 1 (2 for a malformed command line); anything else
-is a bug and keeps its traceback. Output cut short by its reader (``rnnkit predict ... |
-head -1``) ends the command quietly with status 141, the status of a command killed by
-SIGPIPE (128 + 13), as ``cat`` or ``git`` end there.
+A value the parser refuses (``--units 0``) prints the usage and the error and exits 2,
+as any malformed command line; other mistakes (a value the recipe refuses, such as
+``--lr-decay 2``, missing data, a missing model) print one line to standard error and
+exit 1; anything else is a bug and keeps its traceback. Output cut short by its reader
+(``rnnkit predict ... | head -1``) ends the command quietly with status 141, the status
+of a command killed by SIGPIPE (128 + 13), as ``cat`` or ``git`` end there.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The model owns its layers and its optimizer; a layer never sees the optimizer. One
 training step is: forward through the layers (``training=True``, masks passed along as
 Keras does), the loss and its gradient, backward through the layers in reverse, one
-optimizer update of every trainable weight, then each layer's constraints.
+optimizer update of every trainable weight, then each trainable layer's constraints.
 
 >>> import numpy as np
 >>> from rnnkit.layers import Dense, LSTM
@@ -128,7 +128,9 @@ class Sequential:
         """Whether the model trains (True unless set).
 
         Setting it sets every layer's ``trainable`` to the same value, as in Keras: False
-        freezes the whole model; a layer set on its own afterwards keeps its own flag.
+        freezes the whole model. Unlike Keras (where a frozen model reports no trainable
+        weights whatever its layers say), a layer set on its own afterwards trains by its
+        own flag: rnnkit keeps one flag per layer.
         """
         return self._trainable
 

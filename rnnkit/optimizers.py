@@ -1712,7 +1712,8 @@ def get(
     Args:
         identifier: None (returns None); a name, case-insensitive as in Keras (``"adam"``,
             ``"Adam"``, ``"rmsprop"``), giving a new instance with Keras defaults; an
-            :class:`Optimizer` class or instance (returned as is); or a dict
+            :class:`Optimizer` instance (returned as is) or class (a new instance with
+            its defaults); or a dict
             ``{"class_name": "Adam", "config": {...}}`` as :func:`serialize` and Keras
             write.
         owner: Who asks, for error messages (``"Sequential.compile"``).
