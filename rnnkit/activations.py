@@ -163,7 +163,10 @@ def get(identifier: str | Activation | Callable | None, *, owner: str = "activat
         raise ArgumentError(
             argument_message(owner, "activation", "one of " + ", ".join(_REGISTRY), identifier)
         )
-    if identifier in _UFUNCS:
+    if isinstance(identifier, dict) and isinstance(identifier.get("config"), str):
+        if identifier.get("class_name") == "function":  # Keras 3's serialized activation
+            return get(identifier["config"], owner=owner)
+    if isinstance(identifier, np.ufunc) and identifier in _UFUNCS:
         return _UFUNCS[identifier]
     raise ArgumentTypeError(
         argument_message(

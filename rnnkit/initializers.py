@@ -25,15 +25,17 @@ True
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
 import random
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from rnnkit import registry
-from rnnkit.errors import ArgumentError, ArgumentTypeError, argument_message
+from rnnkit.errors import ArgumentError, ArgumentTypeError, ShapeError, argument_message
 from rnnkit.validation import check_choice, check_real, check_seed
 
 # Standard deviation of a unit normal truncated to [-2, 2]; dividing by it gives the
@@ -41,15 +43,29 @@ from rnnkit.validation import check_choice, check_real, check_seed
 _TRUNCATION_STDDEV = 0.87962566103423978
 
 
-def compute_fans(shape: tuple[int, ...]) -> tuple[int, int]:
+def compute_fans(
+    shape: tuple[int, ...],
+    input_axes: Sequence[int] | None = None,
+    output_axes: Sequence[int] | None = None,
+) -> tuple[int, int]:
     """Return ``(fan_in, fan_out)`` of a weight shape, as Keras computes them.
 
     Args:
         shape: Weight shape. Rank 0 gives ``(1, 1)``.
+        input_axes, output_axes: With both given (Keras 3.15), the fans are the
+            products of those axes' sizes; otherwise the last two axes (times the
+            others, a convolution's receptive field) decide.
 
     Returns:
         ``(fan_in, fan_out)`` as ints.
     """
+    if input_axes is not None and output_axes is not None:
+        if not all(-len(shape) <= a < len(shape) for a in (*input_axes, *output_axes)):
+            raise ShapeError(
+                f"compute_fans: input_axes {list(input_axes)} and output_axes "
+                f"{list(output_axes)} must be axes of the weight shape {tuple(shape)}."
+            )
+        return math.prod(shape[a] for a in input_axes), math.prod(shape[a] for a in output_axes)
     if len(shape) == 0:
         return 1, 1
     if len(shape) == 1:
@@ -70,6 +86,8 @@ def _check_shape(owner: str, shape: Any) -> tuple[int, ...]:
 
 def _check_dtype(owner: str, dtype: Any) -> np.dtype:
     expected = "a floating-point dtype such as 'float32'"
+    if dtype is None:  # Keras's floatx
+        dtype = "float32"
     try:
         result = np.dtype(dtype)
     except TypeError:
@@ -105,7 +123,18 @@ class Initializer:
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Initializer:
-        """Rebuild an initializer from :meth:`get_config` output."""
+        """Rebuild an initializer from :meth:`get_config` output (or Keras's).
+
+        Raises:
+            ArgumentError: a key the initializer does not take.
+        """
+        known = set(inspect.signature(cls.__init__).parameters) - {"self"}
+        unknown = sorted(set(config) - known)
+        if unknown:
+            raise ArgumentError(
+                f"{cls.__name__}.from_config: unknown key(s) {', '.join(map(repr, unknown))}; "
+                f"it takes {', '.join(sorted(known)) or 'no arguments'}."
+            )
         return cls(**config)
 
     def __repr__(self) -> str:
@@ -135,7 +164,7 @@ class Constant(Initializer):
     """
 
     def __init__(self, value: float = 0.0) -> None:
-        self.value = check_real("Constant", "value", value)
+        self.value = check_real("Constant", "value", value, finite=True)
 
     def _generate(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
         return np.full(shape, self.value, dtype)
@@ -189,8 +218,8 @@ class RandomNormal(_Seeded):
 
     def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None) -> None:
         super().__init__(seed)
-        self.mean = check_real(type(self).__name__, "mean", mean)
-        self.stddev = check_real(type(self).__name__, "stddev", stddev, minimum=0.0)
+        self.mean = check_real(type(self).__name__, "mean", mean, finite=True)
+        self.stddev = check_real(type(self).__name__, "stddev", stddev, minimum=0.0, finite=True)
 
     def _generate(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
         return self._normal(shape, self.mean, self.stddev).astype(dtype)
@@ -229,8 +258,10 @@ class RandomUniform(_Seeded):
         self, minval: float = -0.05, maxval: float = 0.05, seed: int | None = None
     ) -> None:
         super().__init__(seed)
-        self.minval = check_real("RandomUniform", "minval", minval)
-        self.maxval = check_real("RandomUniform", "maxval", maxval, minimum=self.minval)
+        self.minval = check_real("RandomUniform", "minval", minval, finite=True)
+        self.maxval = check_real(
+            "RandomUniform", "maxval", maxval, minimum=self.minval, finite=True
+        )
 
     def _generate(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
         return self._uniform(shape, self.minval, self.maxval).astype(dtype)
@@ -256,6 +287,8 @@ class VarianceScaling(_Seeded):
         mode: ``"fan_in"``, ``"fan_out"`` or ``"fan_avg"``.
         distribution: ``"truncated_normal"``, ``"untruncated_normal"`` or ``"uniform"``.
         seed: Integer seed, or None for one picked at construction.
+        input_axes, output_axes: None, or lists of axes whose sizes multiply into
+            ``fan_in`` / ``fan_out`` (Keras 3.15; used when both are given).
     """
 
     def __init__(
@@ -264,19 +297,25 @@ class VarianceScaling(_Seeded):
         mode: str = "fan_in",
         distribution: str = "truncated_normal",
         seed: int | None = None,
+        input_axes: Sequence[int] | None = None,
+        output_axes: Sequence[int] | None = None,
     ) -> None:
         super().__init__(seed)
         owner = type(self).__name__
-        self.scale = check_real(owner, "scale", scale)
+        self.input_axes = _check_axes(owner, "input_axes", input_axes)
+        self.output_axes = _check_axes(owner, "output_axes", output_axes)
+        self.scale = check_real(owner, "scale", scale, finite=True)
         if not self.scale > 0:
             raise ArgumentError(argument_message(owner, "scale", "a number > 0", scale))
         self.mode = check_choice(owner, "mode", mode, ("fan_in", "fan_out", "fan_avg"))
         distributions = ("truncated_normal", "untruncated_normal", "uniform", "normal")
+        if isinstance(distribution, str):
+            distribution = distribution.lower()  # as Keras
         distribution = check_choice(owner, "distribution", distribution, distributions)
         self.distribution = "truncated_normal" if distribution == "normal" else distribution
 
     def _generate(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-        fan_in, fan_out = compute_fans(shape)
+        fan_in, fan_out = compute_fans(shape, self.input_axes, self.output_axes)
         fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}
         s = self.scale / max(1.0, fan[self.mode])
         if self.distribution == "truncated_normal":
@@ -295,20 +334,39 @@ class VarianceScaling(_Seeded):
             "mode": self.mode,
             "distribution": self.distribution,
             "seed": self.seed,
+            "input_axes": self.input_axes,
+            "output_axes": self.output_axes,
         }
 
 
+def _check_axes(owner: str, name: str, axes: Any) -> list[int] | None:
+    """None, or a list of integer axes (Keras 3.15's ``input_axes`` / ``output_axes``)."""
+    if axes is None:
+        return None
+    expected = "None or a list of integer axes"
+    if not isinstance(axes, (list, tuple)) or not all(
+        isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in axes
+    ):
+        raise ArgumentTypeError(argument_message(owner, name, expected, axes))
+    return [int(a) for a in axes]
+
+
 class _FixedVarianceScaling(VarianceScaling):
-    """A named VarianceScaling whose only argument is ``seed``."""
+    """A named VarianceScaling whose arguments are ``seed`` and Keras 3.15's axes."""
 
     _args: tuple[float, str, str]
 
-    def __init__(self, seed: int | None = None) -> None:
-        super().__init__(*self._args, seed=seed)
+    def __init__(
+        self,
+        seed: int | None = None,
+        input_axes: Sequence[int] | None = None,
+        output_axes: Sequence[int] | None = None,
+    ) -> None:
+        super().__init__(*self._args, seed=seed, input_axes=input_axes, output_axes=output_axes)
 
     def get_config(self) -> dict[str, Any]:
         """Constructor arguments as a JSON-friendly dict."""
-        return {"seed": self.seed}
+        return {"seed": self.seed, "input_axes": self.input_axes, "output_axes": self.output_axes}
 
 
 class GlorotUniform(_FixedVarianceScaling):
@@ -366,7 +424,7 @@ class Orthogonal(_Seeded):
 
     def __init__(self, gain: float = 1.0, seed: int | None = None) -> None:
         super().__init__(seed)
-        self.gain = check_real("Orthogonal", "gain", gain)
+        self.gain = check_real("Orthogonal", "gain", gain, finite=True)
 
     def _generate(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
         if len(shape) < 2:
@@ -397,7 +455,7 @@ class Identity(Initializer):
     """
 
     def __init__(self, gain: float = 1.0) -> None:
-        self.gain = check_real("Identity", "gain", gain)
+        self.gain = check_real("Identity", "gain", gain, finite=True)
 
     def _generate(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
         if len(shape) != 2:
@@ -445,8 +503,12 @@ _REGISTRY: dict[str, type[Initializer]] = {
     "orthogonal": Orthogonal,
     "identity": Identity,
 }
-# Class names too, as serialized dicts and Keras configs spell them.
+# Class names too, as serialized dicts and Keras configs spell them, and Keras 3's other
+# aliases (resolved, not listed in messages).
 _CLASSES = {cls.__name__: cls for cls in _REGISTRY.values()}
+_CLASSES.update(
+    zero=Zeros, one=Ones, OrthogonalInitializer=Orthogonal, IdentityInitializer=Identity
+)
 
 
 def get(

@@ -611,6 +611,16 @@ class Sequential:
                 f"{self.name}: the model has stateful layers, whose batches must keep their "
                 f"samples in order; {method} with bucket_by_length=False."
             )
+        for layer in self._layers:
+            for sub in (layer, *getattr(layer, "_wrapped", ())):
+                if getattr(sub, "zero_output_for_mask", False) and not sub.return_sequences:
+                    raise ArgumentError(
+                        f"{self.name}: layer '{sub.name}' returns zeros when the last step it "
+                        "reads is masked (zero_output_for_mask=True, return_sequences=False); "
+                        "bucket_by_length=True cuts each batch's padding and so would change "
+                        f"that output. {method} with bucket_by_length=False, or use "
+                        "zero_output_for_mask=False."
+                    )
         _, mask = self._forward(x[:1], training=False)
         if mask is not None:
             raise ArgumentError(

@@ -28,7 +28,6 @@ True
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -40,10 +39,10 @@ from rnnkit.validation import check_real
 
 
 def _factor(owner: str, name: str, value: Any) -> float:
-    value = check_real(owner, name, value)
-    if not (math.isfinite(value) and value >= 0.0):
-        raise ArgumentError(argument_message(owner, name, "a finite number >= 0", value))
-    return value
+    try:
+        return check_real(owner, name, value, minimum=0.0, finite=True)
+    except ArgumentError:  # one message for NaN, infinity and negatives
+        raise ArgumentError(argument_message(owner, name, "a finite number >= 0", value)) from None
 
 
 def _as_float(w: Any) -> np.ndarray:
@@ -99,9 +98,9 @@ class L1L2(Regularizer):
         l2: Factor of the squared term, >= 0.
     """
 
-    def __init__(self, l1: float = 0.0, l2: float = 0.0) -> None:
-        self.l1 = _factor("L1L2", "l1", l1)
-        self.l2 = _factor("L1L2", "l2", l2)
+    def __init__(self, l1: float | None = 0.0, l2: float | None = 0.0) -> None:
+        self.l1 = _factor("L1L2", "l1", 0.0 if l1 is None else l1)  # None: 0 (Keras 3)
+        self.l2 = _factor("L1L2", "l2", 0.0 if l2 is None else l2)
 
     def __call__(self, w: Any) -> float:
         """Return the penalty of weight array ``w`` as a Python float."""
@@ -123,8 +122,8 @@ class L1(Regularizer):
         l1: Factor, >= 0.
     """
 
-    def __init__(self, l1: float = 0.01) -> None:
-        self.l1 = _factor("L1", "l1", l1)
+    def __init__(self, l1: float | None = 0.01) -> None:
+        self.l1 = _factor("L1", "l1", 0.01 if l1 is None else l1)  # None: 0.01 (Keras 3)
 
     def __call__(self, w: Any) -> float:
         """Return the penalty of weight array ``w`` as a Python float."""
@@ -146,8 +145,8 @@ class L2(Regularizer):
         l2: Factor, >= 0.
     """
 
-    def __init__(self, l2: float = 0.01) -> None:
-        self.l2 = _factor("L2", "l2", l2)
+    def __init__(self, l2: float | None = 0.01) -> None:
+        self.l2 = _factor("L2", "l2", 0.01 if l2 is None else l2)  # None: 0.01 (Keras 3)
 
     def __call__(self, w: Any) -> float:
         """Return the penalty of weight array ``w`` as a Python float."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import math
 import numbers
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -47,13 +48,22 @@ def check_choice(owner: str, name: str, value: Any, choices: Iterable[Any]) -> A
     return value
 
 
-def check_real(owner: str, name: str, value: Any, *, minimum: float | None = None) -> float:
-    """Return ``value`` as a float if it is a real number (optionally >= ``minimum``)."""
+def check_real(
+    owner: str, name: str, value: Any, *, minimum: float | None = None, finite: bool = False
+) -> float:
+    """Return ``value`` as a float if it is a real number and not NaN.
+
+    ``finite`` also refuses infinities; ``minimum`` values below it.
+    """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ArgumentTypeError(argument_message(owner, name, "a real number", value))
-    if minimum is not None and float(value) < minimum:
+    number = float(value)
+    if math.isnan(number) or (finite and math.isinf(number)):
+        expected = "a finite number" if finite else "a number (not NaN)"
+        raise ArgumentError(argument_message(owner, name, expected, value))
+    if minimum is not None and number < minimum:
         raise ArgumentError(argument_message(owner, name, f"a number >= {minimum}", value))
-    return float(value)
+    return number
 
 
 def check_non_negative_int(owner: str, name: str, value: Any) -> int:

@@ -65,7 +65,8 @@ def pad_sequences(
         maxlen = max(lengths, default=0)
     elif isinstance(maxlen, bool) or not isinstance(maxlen, (int, np.integer)) or maxlen < 0:
         raise ArgumentError(argument_message(owner, "maxlen", "None or an integer >= 0", maxlen))
-    is_text = np.issubdtype(np.dtype(dtype), np.str_) or np.issubdtype(np.dtype(dtype), np.object_)
+    kind = np.dtype(dtype)
+    is_text = any(np.issubdtype(kind, t) for t in (np.str_, np.bytes_, np.object_))  # Keras
     if isinstance(value, str) and not is_text:
         raise ArgumentTypeError(
             f"{owner}: `dtype` {dtype} cannot hold the string padding value {value!r}; use "
