@@ -128,9 +128,11 @@ class Initializer:
         Raises:
             ArgumentError: a key the initializer does not take.
         """
-        known = set(inspect.signature(cls.__init__).parameters) - {"self"}
+        parameters = inspect.signature(cls.__init__).parameters
+        known = set(parameters) - {"self"}
         unknown = sorted(set(config) - known)
-        if unknown:
+        takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+        if unknown and not takes_any:
             raise ArgumentError(
                 f"{cls.__name__}.from_config: unknown key(s) {', '.join(map(repr, unknown))}; "
                 f"it takes {', '.join(sorted(known)) or 'no arguments'}."

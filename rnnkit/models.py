@@ -371,19 +371,22 @@ class Sequential:
             self.build((None, *x.shape[1:]))
         out: Any = x
         mask = None
-        # x was checked for NaN and infinity at the boundary (_check_data); later ones
-        # come from the weights, and show in the loss as in Keras.
-        with inputs_checked_upstream():
-            for layer in self._layers:
-                if mask is not None and not layer.supports_masking:
-                    raise ArgumentError(
-                        f"{self.name}: layer '{layer.name}' ({type(layer).__name__}) does not "
-                        "support masking but receives a mask; put a layer that consumes the "
-                        "mask (an RNN with return_sequences=False, a pooling layer) before it."
-                    )
-                new_mask = layer.compute_mask(out, mask)
+        for i, layer in enumerate(self._layers):
+            if mask is not None and not layer.supports_masking:
+                raise ArgumentError(
+                    f"{self.name}: layer '{layer.name}' ({type(layer).__name__}) does not "
+                    "support masking but receives a mask; put a layer that consumes the "
+                    "mask (an RNN with return_sequences=False, a pooling layer) before it."
+                )
+            new_mask = layer.compute_mask(out, mask)
+            if i == 0:  # the data, in the layer's dtype (1e39 is finite in float64 only)
                 out = layer(out, training=training, mask=mask)
-                mask = new_mask
+            else:
+                # NaN and infinity here come from the weights (a diverging run): they show
+                # in the loss, as in Keras, instead of being refused as bad data.
+                with inputs_checked_upstream():
+                    out = layer(out, training=training, mask=mask)
+            mask = new_mask
         return out, mask
 
     def _backward(self, d_out: np.ndarray) -> None:

@@ -238,6 +238,11 @@ class IMDBConfig:
 
     def __post_init__(self) -> None:
         owner = "IMDBConfig"
+        for name in ("cell", "pooling", "validation"):  # a wrong type is a TypeError
+            if not isinstance(getattr(self, name), str):
+                raise ArgumentTypeError(
+                    argument_message(owner, name, "a string", getattr(self, name))
+                )
         checked: dict[str, Any] = {
             "cell": check_choice(owner, "cell", self.cell, tuple(CELLS)),
             "pooling": check_choice(owner, "pooling", self.pooling, ("max", "last")),

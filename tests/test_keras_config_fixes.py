@@ -114,3 +114,14 @@ def test_bucketing_refused_when_zero_output_for_mask_ends_the_output():
     np.testing.assert_allclose(
         plain.predict(x, verbose=0, bucket_by_length=True), plain.predict(x, verbose=0)
     )
+
+
+def test_from_config_of_a_subclass_taking_any_keywords():
+    class Scaled(initializers.Initializer):
+        def __init__(self, **kwargs):
+            self.kwargs = kwargs
+
+        def get_config(self):
+            return dict(self.kwargs)
+
+    assert Scaled.from_config({"v": 2}).get_config() == {"v": 2}

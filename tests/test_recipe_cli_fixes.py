@@ -140,7 +140,7 @@ def test_train_imdb_writes_its_json_files_like_its_model(tmp_path, monkeypatch, 
         ("validation_split", math.nan, ArgumentError),
         ("dropout", "0.2", ArgumentTypeError),
         ("data", 3, ArgumentTypeError),
-        ("cell", ["gru"], ArgumentError),
+        ("cell", ["gru"], ArgumentTypeError),
     ],
 )
 def test_config_refuses_bad_values_naming_the_field(name, value, error):
@@ -251,3 +251,12 @@ def test_predict_piped_into_a_reader_that_left(model_dir):
     process.stderr.close()
     assert process.wait(timeout=120) == 141
     assert stderr == b""
+
+
+@pytest.mark.parametrize("field", ["cell", "pooling", "validation"])
+def test_config_choice_of_the_wrong_type_is_a_type_error(field):
+    from rnnkit.errors import ArgumentTypeError
+    from rnnkit.recipes import IMDBConfig
+
+    with pytest.raises(ArgumentTypeError, match=field):
+        IMDBConfig(**{field: 5})

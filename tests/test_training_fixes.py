@@ -318,3 +318,15 @@ def test_fit_refuses_epochs_that_are_not_whole_numbers(epochs, error):
         model.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=epochs, verbose=0)
     with pytest.raises(ArgumentError, match="initial_epoch"):
         model.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=1, initial_epoch=-1, verbose=0)
+
+
+def test_data_beyond_the_first_layers_dtype_is_still_refused():
+    """The first layer still checks its input in its own dtype: 1e39 is finite in
+    float64 but infinite in float32 (the model's boundary checks the given dtype)."""
+    model = Sequential([Dense(2, input_shape=(3,)), Dense(1)])
+    model.compile("sgd", "mse")
+    with pytest.raises(ArgumentError, match="NaN or infinity"):
+        model.predict(np.full((2, 3), 1e39), verbose=0)
+    lstm = Sequential([LSTM(2, input_shape=(2, 3))])
+    with pytest.raises(ArgumentError, match="NaN or infinity"):
+        lstm.predict(np.full((2, 2, 3), 1e39), verbose=0)

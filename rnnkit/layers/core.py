@@ -103,7 +103,8 @@ def float_input(
         raise ShapeError(f"{message} {hint}" if hint else message)
     if x.size == 0:
         raise ShapeError(f"{owner}: input must not be empty; got shape {x.shape}.")
-    x = np.asarray(x, dtype=layer.dtype)
+    with np.errstate(over="ignore"):  # beyond the dtype's range: inf, refused just below
+        x = np.asarray(x, dtype=layer.dtype)
     if finite_inputs_checked() and not all_finite(x):
         raise ArgumentError(f"{owner}: inputs contain NaN or infinity; clean the data first.")
     return x

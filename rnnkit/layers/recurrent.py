@@ -550,7 +550,8 @@ class RNNBase(Layer):
                 f"{self._owner} was built for {self.input_dim} input features; got input of shape "
                 f"{x.shape} with {x.shape[-1]}."
             )
-        return np.asarray(x, dtype=self.dtype)
+        with np.errstate(over="ignore"):  # beyond the dtype's range: inf, refused by the parts
+            return np.asarray(x, dtype=self.dtype)
 
     def _check_finite(self, x: np.ndarray) -> None:
         """Refuse NaN and infinity; each part of a split call checks its own rows."""
