@@ -297,3 +297,31 @@ def test_one_step(cell, rng):
     x = rng.normal(size=(BATCH, 1, FEATURES))
     states = [rng.normal(size=(BATCH, UNITS)) for _ in range(2 if base == "lstm" else 1)]
     check_gradients(layer, x, rng, initial_state=states)
+
+
+@pytest.mark.parametrize("cell", ["simple_rnn", "lstm", "gru", "gru_reset_after"])
+@pytest.mark.parametrize("dropout", [None, 1], ids=["no_dropout", "per_gate"])
+def test_backward_reads_u_or_its_transposed_copy_alike(monkeypatch, cell, dropout, rng):
+    """The backward's per-step products read a contiguous copy of U^T when the call has
+    enough rows (_TRANSPOSE_ROWS), else U itself: the gradients agree."""
+    from rnnkit.layers import recurrent
+
+    base = cell.removesuffix("_reset_after")
+    options = {"reset_after": True} if cell == "gru_reset_after" else {}
+    if dropout is not None:
+        options.update(dropout=0.3, recurrent_dropout=0.3)
+        if base != "simple_rnn":
+            options["implementation"] = dropout
+    layer = make_layer(base, rng, return_sequences=True, **options)
+    if dropout is not None:
+        fix_dropout(layer, rng, dropout if base != "simple_rnn" else 2)
+    x = rng.normal(size=(BATCH, STEPS, FEATURES))
+    d_out = rng.normal(size=(BATCH, STEPS, UNITS))
+    results = []
+    for rows in (0, 10**9):  # always the copy, never
+        monkeypatch.setattr(recurrent, "_TRANSPOSE_ROWS", rows)
+        layer(x, training=True, mask=padded_mask("middle"))
+        d_x = layer.backward(d_out)
+        results.append([d_x, *(g.copy() for g in layer.get_gradients())])
+    for copied, direct in zip(*results, strict=True):
+        np.testing.assert_allclose(copied, direct, rtol=1e-12, atol=1e-12)

@@ -216,6 +216,20 @@ def gemm(a, b, c, trans_a, trans_b, beta):
         )  # fmt: skip
 
 
+@njit(cache=True, nogil=True)
+def gemm_ut(a, w, lo, hi, out, w_is_ut, beta):
+    """``out = a @ U[:, lo:hi]^T + beta * out``, the backward's per-step product.
+
+    ``w`` is the recurrent kernel ``U`` (n, G*n) itself, read transposed, or (``w_is_ut``)
+    a contiguous copy of ``U^T`` (G*n, n), which BLAS reads 6-14% faster
+    (``benchmarks/blas_step.py --backward``) but which costs a copy per backward call.
+    """
+    if w_is_ut:
+        gemm(a, w[lo:hi], out, False, False, beta)
+    else:
+        gemm(a, w[:, lo:hi], out, False, True, beta)
+
+
 def _operand(x: np.ndarray) -> tuple[np.ndarray, bool]:
     """``(array BLAS can read in place, transposed?)`` for a 2-D operand.
 

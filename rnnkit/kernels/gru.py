@@ -29,7 +29,7 @@ import numpy as np
 from numba import njit
 
 from rnnkit.kernels.activations import activate, derivative
-from rnnkit.kernels.blas import gemm
+from rnnkit.kernels.blas import gemm, gemm_ut
 from rnnkit.kernels.loops import add2, copy1, fill1, fill2, masked_rows, mul2
 
 
@@ -121,7 +121,8 @@ def gru_backward(
     gates,
     h_all,
     aux,
-    UT,
+    W,
+    w_is_ut,
     rmask,
     mask,
     act_code,
@@ -137,8 +138,8 @@ def gru_backward(
     Args:
         gates, h_all, aux: what :func:`gru_forward` wrote. With ``reset_after``, ``aux``
             (``q_h``) is overwritten with the gradient at ``q_h``.
-        UT: (3n, n) the recurrent kernel transposed, contiguous (gate g's block is rows
-            ``g*n .. (g+1)*n``; BLAS reads it faster than the kernel read transposed).
+        W, w_is_ut: the recurrent kernel U (n, 3n), or (``w_is_ut``) a contiguous copy of
+            U^T (3n, n), which BLAS reads faster (:func:`rnnkit.kernels.blas.gemm_ut`).
         rmask, mask, act_code, rec_code, reset_after: as in the forward.
         d_hs: (T, B, n) gradient arriving at each ``h_t`` from the outputs, or shape
             (0, 0, 0) when only the final state receives gradient.
@@ -201,7 +202,7 @@ def gru_backward(
                     d_r_gate[b, j] = d_gate[n + j]
                     r_kept[b, j] = r
         if not reset_after:
-            gemm(d_a[t, :, hb], UT[hb], d_rh, False, False, 0.0)
+            gemm_ut(d_a[t, :, hb], W, 2 * n, three_n, d_rh, w_is_ut, 0.0)
             for b in range(batch):
                 if has_mask and not mask[t, b]:
                     continue
@@ -220,9 +221,9 @@ def gru_backward(
                 d_bias[1, 2 * n + j] += aux[t, b, j] if reset_after else d_a[t, b, 2 * n + j]
         # Recurrent products: d_q_g @ U_g^T, masked per gate.
         if n_masks <= 1:
-            gemm(d_a[t, :, zr], UT[zr], part, False, False, 0.0)
+            gemm_ut(d_a[t, :, zr], W, 0, 2 * n, part, w_is_ut, 0.0)
             if reset_after:
-                gemm(aux[t], UT[hb], part, False, False, 1.0)
+                gemm_ut(aux[t], W, 2 * n, three_n, part, w_is_ut, 1.0)
             if n_masks == 1:
                 mul2(part, rmask[0])
             for b in range(batch):
@@ -232,9 +233,9 @@ def gru_backward(
             for g in range(3 if reset_after else 2):
                 block = slice(g * n, (g + 1) * n)
                 if g == 2:
-                    gemm(aux[t], UT[block], part, False, False, 0.0)
+                    gemm_ut(aux[t], W, g * n, (g + 1) * n, part, w_is_ut, 0.0)
                 else:
-                    gemm(d_a[t, :, block], UT[block], part, False, False, 0.0)
+                    gemm_ut(d_a[t, :, block], W, g * n, (g + 1) * n, part, w_is_ut, 0.0)
                 m = rmask[g]
                 for b in range(batch):
                     for j in range(n):

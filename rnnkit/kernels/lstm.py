@@ -22,7 +22,7 @@ import numpy as np
 from numba import njit
 
 from rnnkit.kernels.activations import activate, derivative
-from rnnkit.kernels.blas import gemm
+from rnnkit.kernels.blas import gemm, gemm_ut
 from rnnkit.kernels.loops import add2, copy1, fill1, masked_rows
 
 
@@ -97,14 +97,14 @@ def lstm_forward(gates, U, bias, rmask, mask, act_code, rec_code, exact, h_all, 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def lstm_backward(
-    gates, c_all, act_c, UT, rmask, mask, act_code, rec_code, d_hs, d_h, d_c, d_a, d_bias
+    gates, c_all, act_c, W, w_is_ut, rmask, mask, act_code, rec_code, d_hs, d_h, d_c, d_a, d_bias
 ):
     """Backpropagate through the LSTM recurrence.
 
     Args:
         gates, c_all, act_c: what :func:`lstm_forward` wrote.
-        UT: (4n, n) the recurrent kernel transposed, contiguous (gate g's block is rows
-            ``g*n .. (g+1)*n``): BLAS reads it 6-14% faster than ``U`` read transposed.
+        W, w_is_ut: the recurrent kernel U (n, 4n), or (``w_is_ut``) a contiguous copy of
+            U^T (4n, n), which BLAS reads faster (:func:`rnnkit.kernels.blas.gemm_ut`).
         rmask, mask, act_code, rec_code: as in the forward.
         d_hs: (T, B, n) gradient arriving at each step's ``h_t`` from the outputs, or
             shape (0, 0, 0) when only the final state receives gradient.
@@ -160,11 +160,11 @@ def lstm_backward(
                 d_bias[j] += d_gate[j]
         # dh_{t-1} = sum_g (d_a_g @ U_g^T) * m_g; masked rows pass d_h through unchanged.
         if n_masks <= 1:
-            gemm(d_a[t], UT, parts[0], False, False, 0.0)
+            gemm_ut(d_a[t], W, 0, four_n, parts[0], w_is_ut, 0.0)
         else:
             for g in range(4):
                 block = slice(g * n, (g + 1) * n)
-                gemm(d_a[t, :, block], UT[block], parts[g], False, False, 0.0)
+                gemm_ut(d_a[t, :, block], W, g * n, (g + 1) * n, parts[g], w_is_ut, 0.0)
         for b in range(batch):
             if has_mask and not mask[t, b]:
                 continue

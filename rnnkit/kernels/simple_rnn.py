@@ -15,7 +15,7 @@ import numpy as np
 from numba import njit
 
 from rnnkit.kernels.activations import activate, derivative
-from rnnkit.kernels.blas import gemm
+from rnnkit.kernels.blas import gemm, gemm_ut
 from rnnkit.kernels.loops import add2, copy1, fill1
 
 
@@ -57,13 +57,13 @@ def simple_rnn_forward(z, U, bias, rmask, mask, act_code, exact, h_all):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def simple_rnn_backward(h_all, UT, rmask, mask, act_code, d_hs, d_h, d_a, d_bias):
+def simple_rnn_backward(h_all, W, w_is_ut, rmask, mask, act_code, d_hs, d_h, d_a, d_bias):
     """Backpropagate through the recurrence.
 
     Args:
         h_all: (T+1, B, n) states written by the forward.
-        UT: (n, n) the recurrent kernel transposed, contiguous (BLAS reads it faster than
-            the kernel read transposed).
+        W, w_is_ut: the recurrent kernel U (n, n), or (``w_is_ut``) a contiguous copy of
+            U^T, which BLAS reads faster (:func:`rnnkit.kernels.blas.gemm_ut`).
         rmask, mask, act_code: as in the forward.
         d_hs: (T, B, n) gradient arriving at each ``h_t`` from the outputs, or shape
             (0, 0, 0) when only the final state receives gradient.
@@ -90,7 +90,7 @@ def simple_rnn_backward(h_all, UT, rmask, mask, act_code, d_hs, d_h, d_a, d_bias
             for j in range(n):
                 da[j] *= d_h[b, j]
                 d_bias[j] += da[j]
-        gemm(d_a[t], UT, d_rec, False, False, 0.0)
+        gemm_ut(d_a[t], W, 0, n, d_rec, w_is_ut, 0.0)
         for b in range(batch):
             if not has_mask or mask[t, b]:
                 for j in range(n):

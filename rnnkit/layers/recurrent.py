@@ -61,6 +61,13 @@ need to keep the product efficient (LSTM inference at 16x1000x128x512, in-proces
 chunks of 64 steps 1.03x faster than whole-sequence, chunks of 16 steps 0.94x)."""
 
 
+_TRANSPOSE_ROWS = 1024
+"""The backward's per-step products read a contiguous copy of ``U^T`` (made once per
+backward call) when the call has at least this many rows (steps x batch): BLAS reads it
+6-14% faster than ``U`` read transposed (``python benchmarks/blas_step.py --backward``),
+but the copy is a strided pass over ``U`` (0.2 ms at 128 units for an LSTM, 4-5 ms at
+512; a one-off timing), which a short or small call does not repay."""
+
 _SPLIT_ROWS = 16
 """A call splits its batch across rnnkit's threads in parts of at least this many rows
 (:mod:`rnnkit.kernels.threads`); smaller parts make each step's product inefficient."""
@@ -78,7 +85,9 @@ million; SimpleRNN 0.94-1.04x at 34 million, 1.04-1.07x at 67 million."""
 class _Cache:
     """What a training forward keeps for ``backward``, for one sub-batch of the call.
 
-    ``grads`` is where that sub-batch's weight gradients go (set by ``backward``).
+    ``grads`` is where that sub-batch's weight gradients go, ``backward_kernel`` the
+    recurrent kernel its per-step products read, ``(U, False)`` or ``(U^T copy, True)``
+    (both set by ``backward``).
     """
 
     __slots__ = (
@@ -91,6 +100,7 @@ class _Cache:
         "batch",
         "steps",
         "grads",
+        "backward_kernel",
     )
 
 
@@ -739,6 +749,13 @@ class RNNBase(Layer):
             ]
         first = cache.parts[0]
         steps, features = first.steps, first.x.shape[2]
+        recurrent = self.params["recurrent_kernel"]
+        if steps * cache.batch >= _TRANSPOSE_ROWS:  # one copy, shared by the parts
+            backward_kernel = (np.ascontiguousarray(recurrent.T), True)
+        else:
+            backward_kernel = (recurrent, False)
+        for part in cache.parts:
+            part.backward_kernel = backward_kernel
         d_x = np.empty((cache.batch, steps, features), self.dtype) if input_gradient else None
         d_initial = [np.empty((cache.batch, self.units), self.dtype) for _ in self._state_names]
 
@@ -877,14 +894,6 @@ class RNNBase(Layer):
             left = left * masks[0]
         matmul(left.reshape(steps * batch, n).T, d_flat, out=d_u)
 
-    def _recurrent_kernel_t(self) -> np.ndarray:
-        """The recurrent kernel transposed, contiguous (G*n, n).
-
-        The right factor of the backward's per-step products: BLAS reads it 6-14% faster
-        than the kernel read transposed (``python benchmarks/blas_step.py --backward``).
-        """
-        return np.ascontiguousarray(self.params["recurrent_kernel"].T)
-
     def _bias_vector(self) -> np.ndarray:
         bias = self.params.get("bias")
         return bias if bias is not None else np.zeros(self._gates * self.units, self.dtype)
@@ -1011,7 +1020,7 @@ class SimpleRNN(RNNBase):
         d_bias = np.empty(n, self.dtype)
         kernels.simple_rnn_backward(
             cache.h_all,
-            self._recurrent_kernel_t(),
+            *cache.backward_kernel,
             _empty_masks(cache.recurrent_masks, batch, n, self.dtype),
             _NO_MASK if cache.mask is None else cache.mask,
             self.activation.code,
@@ -1116,7 +1125,7 @@ class LSTM(RNNBase):
             extra["gates"],
             extra["c_all"],
             extra["act_c"],
-            self._recurrent_kernel_t(),
+            *cache.backward_kernel,
             _empty_masks(cache.recurrent_masks, batch, n, self.dtype),
             _NO_MASK if cache.mask is None else cache.mask,
             self.activation.code,
@@ -1213,7 +1222,7 @@ class GRU(RNNBase):
             extra["gates"],
             cache.h_all,
             aux,
-            self._recurrent_kernel_t(),
+            *cache.backward_kernel,
             _empty_masks(cache.recurrent_masks, batch, n, self.dtype),
             _NO_MASK if cache.mask is None else cache.mask,
             self.activation.code,
