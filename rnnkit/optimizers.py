@@ -698,7 +698,8 @@ class Optimizer:
         return (("average",) if self.use_ema else ()) + self._slot_names()
 
     def _initial_slot(self, name: str, param: np.ndarray) -> np.ndarray:
-        return np.zeros_like(param)
+        # The EMA starts at the parameter (Keras builds its averages as copies).
+        return param.copy() if name == "average" else np.zeros_like(param)
 
     def _scalar_state(self) -> dict[str, float]:
         """Per-optimizer scalar state beyond ``iterations`` (Nadam's running product)."""
@@ -708,13 +709,16 @@ class Optimizer:
         return None
 
     def build(self, params: Sequence[np.ndarray]) -> None:
-        """Create the state for ``params`` (zeros, or Adagrad's initial value); no-op once built."""
+        """Take ``params`` as the parameters to hold state for; no-op once built.
+
+        Each parameter's slots (zeros, Adagrad's initial value, the EMA's copy of the
+        parameter) are made at its first update: a parameter that never gets a gradient
+        (a frozen layer's) costs no memory and is saved without state (None).
+        """
         if self.built:
             return
         self._shapes = [tuple(p.shape) for p in params]
-        self._slots = {
-            name: [self._initial_slot(name, p) for p in params] for name in self._state_names()
-        }
+        self._slots = {name: [None] * len(params) for name in self._state_names()}
 
     def get_state(self) -> dict[str, Any]:
         """Return copies of the state: ``iterations``, scalars, and each slot's list of arrays.
@@ -731,7 +735,7 @@ class Optimizer:
         state: dict[str, Any] = {"iterations": self.iterations}
         state.update(self._scalar_state())
         for name, arrays in self._slots.items():
-            state[name] = [a.copy() for a in arrays]
+            state[name] = [None if a is None else a.copy() for a in arrays]
         return state
 
     def set_state(self, state: Mapping[str, Any]) -> None:
@@ -765,7 +769,7 @@ class Optimizer:
         shapes: list[tuple[int, ...]] | None = None
         for name in slot_names if has_slots else ():
             arrays = _state_arrays(owner, name, state[name])
-            current = [a.shape for a in arrays]
+            current = [None if a is None else a.shape for a in arrays]
             if shapes is None:
                 shapes = current
             elif current != shapes:
@@ -773,7 +777,7 @@ class Optimizer:
                     argument_message(owner, name, f"arrays of shapes {shapes}", current)
                 )
             slots[name] = arrays
-        if shapes is not None and self._shapes is not None and shapes != self._shapes:
+        if shapes is not None and self._shapes is not None and not _fits(shapes, self._shapes):
             raise ArgumentError(
                 argument_message(owner, "state", f"slots of shapes {self._shapes}", shapes)
             )
@@ -968,7 +972,7 @@ class Optimizer:
                 f"parameters; the optimizer averages {len(averages)}."
             )
         for param, average in zip(params, averages, strict=True):
-            if param is not None:
+            if param is not None and average is not None:
                 param[...] = average
 
     def _update_all(
@@ -984,6 +988,9 @@ class Optimizer:
         for i, (param, grad) in enumerate(zip(params, grads, strict=True)):
             if grad is None:  # left alone this step (a frozen layer's parameter)
                 continue
+            for name, arrays in self._slots.items():
+                if arrays[i] is None:  # the parameter's first update: its state starts now
+                    arrays[i] = self._initial_slot(name, param)
             dtype = param.dtype.type
             if dtype not in scalars:
                 scalars[dtype] = self._step_scalars(lr, dtype)
@@ -1123,16 +1130,17 @@ class Optimizer:
             self.build(params)
             return
         shapes = [tuple(p.shape) for p in params]
-        if shapes != self._shapes:
+        if not _fits(self._shapes, shapes):
             raise ArgumentError(
                 f"{type(self).__name__}.apply: this optimizer holds state for parameters of "
                 f"shapes {self._shapes}; got {shapes}. Pass the same parameters in the same "
                 "order at every step, or create a new optimizer for other parameters."
             )
+        self._shapes = shapes  # a restored state leaves unused parameters' shapes open
         for arrays in self._slots.values():
             for i, param in enumerate(params):
-                if arrays[i].dtype != param.dtype:  # state restored into a model of another dtype
-                    arrays[i] = arrays[i].astype(param.dtype)
+                if arrays[i] is not None and arrays[i].dtype != param.dtype:
+                    arrays[i] = arrays[i].astype(param.dtype)  # restored into another dtype
 
 
 def _squared_norm(grad: np.ndarray) -> float:
@@ -1161,12 +1169,24 @@ def _state_arrays(owner: str, name: str, value: Any) -> list[np.ndarray]:
     expected = "a list of float arrays, one per parameter"
     if not isinstance(value, (list, tuple)):
         raise ArgumentTypeError(argument_message(owner, name, expected, value))
-    arrays = []
+    arrays: list[np.ndarray | None] = []
     for a in value:
+        if a is None:  # a parameter that never had an update
+            arrays.append(None)
+            continue
         if not isinstance(a, np.ndarray) or a.dtype.kind != "f":
             raise ArgumentTypeError(argument_message(owner, name, expected, a))
         arrays.append(np.array(a, copy=True))
     return arrays
+
+
+def _fits(
+    known: Sequence[tuple[int, ...] | None], shapes: Sequence[tuple[int, ...] | None]
+) -> bool:
+    """Whether two lists of parameter shapes agree (None: not known, agrees with any)."""
+    return len(known) == len(shapes) and all(
+        k is None or s is None or k == s for k, s in zip(known, shapes, strict=True)
+    )
 
 
 # Keras 3's auto_name(class name) without the uniquifying counter.

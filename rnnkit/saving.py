@@ -219,8 +219,10 @@ def _payload(model: Sequential, include_optimizer: bool) -> dict[str, Any]:
         for key, value in state.items():
             if isinstance(value, (list, tuple)):
                 for j, array in enumerate(value):
-                    payload[f"optimizer/{key}/{j}"] = array
-                scalars[key] = {"list": len(value)}
+                    if array is not None:  # None: a parameter that never had an update
+                        payload[f"optimizer/{key}/{j}"] = array
+                absent = [j for j, array in enumerate(value) if array is None]
+                scalars[key] = {"list": len(value), **({"absent": absent} if absent else {})}
             elif isinstance(value, np.ndarray):
                 payload[f"optimizer/{key}"] = value
                 scalars[key] = {"array": True}
@@ -392,7 +394,10 @@ def _compile(model: Sequential, compiled: dict, arrays: dict[str, np.ndarray]) -
     state: dict[str, Any] = {}
     for key, kind in compiled["optimizer_state"].items():
         if "list" in kind:
-            state[key] = [arrays[f"optimizer/{key}/{j}"] for j in range(kind["list"])]
+            absent = set(kind.get("absent", ()))
+            state[key] = [
+                None if j in absent else arrays[f"optimizer/{key}/{j}"] for j in range(kind["list"])
+            ]
         elif "array" in kind:
             state[key] = arrays[f"optimizer/{key}"]
         else:
@@ -402,21 +407,19 @@ def _compile(model: Sequential, compiled: dict, arrays: dict[str, np.ndarray]) -
 
 
 def _align_slots(model: Sequential, state: dict[str, Any]) -> None:
-    """Give frozen layers' parameters fresh optimizer state in files from before they had it.
+    """Place the state of files from before frozen layers had a place in it.
 
-    The optimizer holds state for every parameter, frozen ones included (so a layer can
-    be frozen or unfrozen between steps); files written before that (rnnkit up to
-    commit 7588004) hold the trainable parameters' state only.
+    The optimizer's slot lists cover every parameter, frozen ones included (None until
+    a parameter's first update), so a layer can be frozen or unfrozen between steps;
+    files written before that (rnnkit up to commit 7588004) list the trainable
+    parameters only: their frozen layers' places get None.
     """
-    params = [(value, layer.trainable) for layer in model.layers for value in layer.params.values()]
-    trained = sum(trains for _, trains in params)
+    params = [layer.trainable for layer in model.layers for _ in layer.params.values()]
+    trained = sum(params)
     for name, value in state.items():
         if isinstance(value, list) and len(value) == trained != len(params):
             saved = iter(value)
-            state[name] = [
-                next(saved) if trains else model.optimizer._initial_slot(name, param)
-                for param, trains in params
-            ]
+            state[name] = [next(saved) if trains else None for trains in params]
 
 
 def load_model(filepath: str) -> Sequential:

@@ -280,7 +280,7 @@ def test_file_with_state_for_trainable_parameters_only_still_loads(tmp_path):
         meta = json.loads(src.read("rnnkit.json"))
         lists = {k for k, v in meta["compile"]["optimizer_state"].items() if "list" in v}
         for key in lists:
-            meta["compile"]["optimizer_state"][key]["list"] = 2
+            meta["compile"]["optimizer_state"][key] = {"list": 2}
         for info in src.infolist():
             name = info.filename
             parts = name.split("/")
@@ -296,7 +296,7 @@ def test_file_with_state_for_trainable_parameters_only_still_loads(tmp_path):
     loaded = load_model(old)
     state = loaded.optimizer.get_state()
     assert len(state["momentum"]) == 5
-    assert not any(m.any() for m in state["momentum"][:3])  # fresh for the frozen LSTM
+    assert state["momentum"][:3] == [None, None, None]  # the frozen LSTM's places
     np.testing.assert_array_equal(state["momentum"][3], model.optimizer.get_state()["momentum"][3])
     loaded.fit(x, y, epochs=1, batch_size=4, verbose=0)
 
@@ -330,3 +330,32 @@ def test_data_beyond_the_first_layers_dtype_is_still_refused():
     lstm = Sequential([LSTM(2, input_shape=(2, 3))])
     with pytest.raises(ArgumentError, match="NaN or infinity"):
         lstm.predict(np.full((2, 2, 3), 1e39), verbose=0)
+
+
+def test_frozen_parameters_hold_no_optimizer_state():
+    """Keras builds state for trainable variables only: a frozen embedding must not
+    cost Adam's two slots (nor file space)."""
+    x = np.random.default_rng(0).integers(1, 50, size=(8, 5))
+    y = np.ones((8, 1))
+    model = Sequential([Embedding(50, 4, trainable=False), LSTM(3), Dense(1)])
+    model.compile(optimizer=optimizers.Adam(0.01), loss="mse")
+    model.fit(x, y, epochs=1, batch_size=4, verbose=0)
+    state = model.optimizer.get_state()
+    assert state["momentum"][0] is None and state["velocity"][0] is None
+    assert all(m is not None for m in state["momentum"][1:])
+
+
+def test_ema_of_a_layer_unfrozen_later_starts_at_its_weights():
+    """The EMA average of a parameter first updated after some steps started at zero
+    and pulled the weights toward zero when fit ended."""
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((16, 3, 2)), rng.standard_normal((16, 1))
+    model = Sequential([LSTM(4, input_shape=(3, 2)), Dense(8), Dense(1)])
+    model.compile(optimizer=optimizers.Adam(1e-3, use_ema=True, ema_momentum=0.99), loss="mse")
+    model.layers[1].trainable = False
+    model.fit(x, y, epochs=1, batch_size=4, verbose=0)
+    model.layers[1].trainable = True
+    before = np.abs(model.layers[1].get_weights()[0]).mean()
+    model.fit(x, y, epochs=1, batch_size=4, verbose=0)
+    after = np.abs(model.layers[1].get_weights()[0]).mean()
+    assert after == pytest.approx(before, rel=0.05)  # was 0.369 -> 0.015
