@@ -259,6 +259,18 @@ def test_size_one_dimensions(cell, units, features, batch, dropout, rng):
     check_gradients(layer, rng.normal(size=(batch, STEPS, features)), rng)
 
 
+def _cell_options(cell: str, dropout: int | None) -> tuple[str, dict]:
+    """``(base cell, layer options)``: GRU's reset_after variant, dropout 0.3 on both
+    inputs and states with ``implementation=dropout`` (SimpleRNN has a single mask)."""
+    base = cell.removesuffix("_reset_after")
+    options: dict = {"reset_after": True} if cell == "gru_reset_after" else {}
+    if dropout is not None:
+        options.update(dropout=0.3, recurrent_dropout=0.3)
+        if base != "simple_rnn":
+            options["implementation"] = dropout
+    return base, options
+
+
 @pytest.mark.parametrize("cell", ["simple_rnn", "lstm", "gru", "gru_reset_after"])
 @pytest.mark.parametrize("chunk", [1, 3])
 @pytest.mark.parametrize("dropout", [None, 1, 2], ids=["no_dropout", "per_gate", "shared"])
@@ -270,12 +282,7 @@ def test_forward_in_chunks(monkeypatch, cell, chunk, dropout, rng):
     from rnnkit.kernels import dropout as dropout_kernels
     from rnnkit.layers import recurrent
 
-    base = cell.removesuffix("_reset_after")
-    options = {"reset_after": True} if cell == "gru_reset_after" else {}
-    if dropout is not None:
-        options.update(dropout=0.3, recurrent_dropout=0.3)
-        if base != "simple_rnn":
-            options["implementation"] = dropout
+    base, options = _cell_options(cell, dropout)
     monkeypatch.setattr(recurrent, "_CHUNK_BYTES", chunk * BATCH * GATES[base] * UNITS * 8)
     monkeypatch.setattr(recurrent, "_CHUNK_ROWS", 1)
     monkeypatch.setattr(dropout_kernels, "BLOCK_ROWS", 3)
@@ -306,12 +313,7 @@ def test_backward_reads_u_or_its_transposed_copy_alike(monkeypatch, cell, dropou
     enough rows (_TRANSPOSE_ROWS), else U itself: the gradients agree."""
     from rnnkit.layers import recurrent
 
-    base = cell.removesuffix("_reset_after")
-    options = {"reset_after": True} if cell == "gru_reset_after" else {}
-    if dropout is not None:
-        options.update(dropout=0.3, recurrent_dropout=0.3)
-        if base != "simple_rnn":
-            options["implementation"] = dropout
+    base, options = _cell_options(cell, dropout)
     layer = make_layer(base, rng, return_sequences=True, **options)
     if dropout is not None:
         fix_dropout(layer, rng, dropout if base != "simple_rnn" else 2)
