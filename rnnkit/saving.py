@@ -206,6 +206,9 @@ def _payload(model: Sequential, include_optimizer: bool) -> dict[str, Any]:
     payload: dict[str, Any] = {}
     generators: dict[str, Any] = {"model": model._shuffle_rng.bit_generator.state}
     for i, layer in enumerate(model.layers):
+        for _, sub in _sublayers(layer):
+            if getattr(layers_module, type(sub).__name__, None) is not type(sub):
+                _refuse_unloadable(f"layer {i} ({sub.name!r})", sub, "layers")
         for name, value in layer.params.items():
             payload[f"weights/{i}/{name}"] = value
         for name, value in _carried_states(layer).items():
@@ -229,6 +232,16 @@ def _payload(model: Sequential, include_optimizer: bool) -> dict[str, Any]:
             else:
                 scalars[key] = {"value": value}
         _check_schedule(model.optimizer)
+        for what, obj, module in (
+            ("the loss", model.loss, losses_module),
+            ("the optimizer", model.optimizer, optimizers_module),
+        ):
+            try:
+                rebuilt = module.get({"class_name": type(obj).__name__, "config": obj.get_config()})
+            except RnnkitError:
+                rebuilt = None
+            if type(rebuilt) is not type(obj):
+                _refuse_unloadable(what, obj, module.__name__.rsplit(".", 1)[-1])
         meta["compile"] = {
             "optimizer": {
                 "class_name": type(model.optimizer).__name__,
@@ -261,14 +274,18 @@ def _check_schedule(optimizer: Any) -> None:
 
 def _check_loadable(what: str, obj: Any, registry: dict[str, type], kind: str) -> None:
     """Refuse to save ``obj`` unless loading rebuilds it: rnnkit's class of that name."""
+    if registry.get(type(obj).__name__) is not type(obj):
+        _refuse_unloadable(what, obj, f"{kind}: {', '.join(registry)}")
+
+
+def _refuse_unloadable(what: str, obj: Any, kind: str) -> None:
+    """The error for a class loading cannot rebuild (a user's subclass), before writing."""
     cls = type(obj)
-    if registry.get(cls.__name__) is not cls:
-        raise ArgumentError(
-            f"save: {what} is a {cls.__module__}.{cls.__qualname__}, which rnnkit cannot "
-            f"load back (only its own {kind}: {', '.join(registry)}). Use one of those, or "
-            "save the weights only with save_weights() and compile the model again after "
-            "load_weights()."
-        )
+    raise ArgumentError(
+        f"save: {what} is a {cls.__module__}.{cls.__qualname__}, which rnnkit cannot load "
+        f"back (only its own {kind}). Use one of those, or save the weights only with "
+        "save_weights() and build and compile the model again before load_weights()."
+    )
 
 
 def _metric_entry(identifier: Any) -> str | dict[str, Any]:
@@ -339,27 +356,52 @@ def _restore_weights(
         for i, layer in enumerate(model.layers)
         for k, w in layer.params.items()
     ]
-    missing = [name for name, _ in expected if name not in arrays]
-    if missing or len(expected) != sum(1 for k in arrays if k.startswith("weights/")):
-        raise FileFormatError(
-            f"load: the weights in '{path}' do not match this model's layers "
-            f"(missing {missing[:3]}{'...' if len(missing) > 3 else ''})."
+    saved_layers = [e.get("class_name") for e in meta.get("model", {}).get("layers", [])]
+    model_layers = [type(layer).__name__ for layer in model.layers]
+    names = {name for name, _ in expected}
+    missing = [name for name in names if name not in arrays]
+    extra = [k for k in arrays if k.startswith("weights/") and k not in names]
+    wrong = [
+        f"{name} {arrays[name].shape} (the model's {shape})"
+        for name, shape in expected
+        if name in arrays and arrays[name].shape != shape
+    ]
+    if missing or extra or wrong:
+        found = "; ".join(
+            part
+            for part in (
+                f"missing {sorted(missing)[:3]}" if missing else "",
+                f"not in the model {sorted(extra)[:3]}" if extra else "",
+                f"other shapes: {', '.join(wrong[:3])}" if wrong else "",
+                f"the file's layers {saved_layers}, the model's {model_layers}"
+                if saved_layers and saved_layers != model_layers
+                else "",
+            )
+            if part
         )
-    for i, layer in enumerate(model.layers):
+        raise FileFormatError(
+            f"load: the weights in '{path}' do not match this model's layers ({found})."
+        )
+    for i, layer in enumerate(model.layers):  # all checked above: no half-loaded model
         layer.set_weights([arrays[f"weights/{i}/{k}"] for k in layer.params])
-        for path, sub in _sublayers(layer):
+        for attr, sub in _sublayers(layer):
             saved = []
-            while f"states/{i}/{path}/{len(saved)}" in arrays:
-                saved.append(arrays[f"states/{i}/{path}/{len(saved)}"])
+            while f"states/{i}/{attr}/{len(saved)}" in arrays:
+                saved.append(arrays[f"states/{i}/{attr}/{len(saved)}"])
             if saved:
                 sub.reset_states(saved)
     generators = meta.get("generators", {})
-    if "model" in generators:
-        model._shuffle_rng.bit_generator.state = generators["model"]
-    for i, layer in enumerate(model.layers):
-        for name, generator in _generators(layer).items():
-            if f"{i}/{name}" in generators:
-                generator.bit_generator.state = generators[f"{i}/{name}"]
+    try:
+        if "model" in generators:
+            model._shuffle_rng.bit_generator.state = generators["model"]
+        for i, layer in enumerate(model.layers):
+            for name, generator in _generators(layer).items():
+                if f"{i}/{name}" in generators:
+                    generator.bit_generator.state = generators[f"{i}/{name}"]
+    except (TypeError, KeyError, ValueError) as error:
+        raise FileFormatError(
+            f"load: '{path}' is damaged: a random generator's state does not load ({error!r})."
+        ) from error
 
 
 def _layer_from_config(entry: dict, path: str) -> Layer:
@@ -373,7 +415,15 @@ def _layer_from_config(entry: dict, path: str) -> Layer:
             f"load: '{path}' is damaged: the {cls.__name__} layer has no config. "
             "Save the model again."
         )
-    return cls.from_config(entry["config"])
+    if cls is Layer or cls.__name__.startswith("RNNBase"):
+        raise FileFormatError(f"load: '{path}' names the abstract layer class {cls.__name__}.")
+    try:
+        return cls.from_config(entry["config"])
+    except (TypeError, KeyError, ValueError) as error:  # RnnkitErrors are ValueErrors too
+        raise FileFormatError(
+            f"load: '{path}' is damaged: the {cls.__name__} layer's config does not load "
+            f"({error}). Save the model again."
+        ) from error
 
 
 def _compile(model: Sequential, compiled: dict, arrays: dict[str, np.ndarray]) -> None:
@@ -429,7 +479,10 @@ def load_model(filepath: str) -> Sequential:
     config = meta["model"]
     layers = [_layer_from_config(entry, path) for entry in config["layers"]]
     model = Sequential(layers, name=config.get("name"))
-    model._trainable = bool(config.get("trainable", True))  # the layers keep their own flags
+    trainable = config.get("trainable", True)
+    if not isinstance(trainable, bool):
+        raise FileFormatError(f"load: '{path}' is damaged: trainable is {trainable!r}.")
+    model._trainable = trainable  # the layers keep their own flags
     if config.get("build_input_shape") is not None:
         model.build(tuple(config["build_input_shape"]))
     _restore_weights(model, meta, arrays, path)

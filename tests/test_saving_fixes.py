@@ -243,3 +243,91 @@ def test_unknown_metric_in_file_raises_file_format_error(tmp_path):
     with pytest.raises(FileFormatError, match="compile settings stored in .*acc_logits"):
         rnnkit.load_model(str(path))
     binary_model().load_weights(str(path))  # the weights are still readable
+
+
+# --- session 8 review of saving -------------------------------------------------------
+
+
+def test_failed_load_weights_leaves_the_model_untouched(tmp_path):
+    """A later layer's wrong shape was found after earlier layers were overwritten."""
+    from rnnkit.layers import LSTM, Dense
+
+    source = Sequential([LSTM(3, input_shape=(4, 2)), Dense(2)])
+    source.build((None, 4, 2))
+    path = tmp_path / "w.rnnkit"
+    source.save_weights(str(path))
+    target = Sequential([LSTM(3, input_shape=(4, 2)), Dense(3)])
+    target.build((None, 4, 2))
+    before = [w.copy() for w in target.get_weights()]
+    with pytest.raises(FileFormatError, match=r"other shapes: weights/1/kernel \(3, 2\)"):
+        target.load_weights(str(path))
+    for old, new in zip(before, target.get_weights(), strict=True):
+        np.testing.assert_array_equal(old, new)
+    fewer = Sequential([LSTM(3, input_shape=(4, 2))])
+    fewer.build((None, 4, 2))
+    with pytest.raises(FileFormatError, match="not in the model.*the file's layers"):
+        fewer.load_weights(str(path))  # said "missing []"
+
+
+def test_user_subclasses_are_refused_at_save(tmp_path):
+    """A subclass of a loss, optimizer or layer saved a file load could not read."""
+    from rnnkit import losses, optimizers
+    from rnnkit.layers import Dense
+
+    class MyLoss(losses.MeanSquaredError):
+        pass
+
+    class MyAdam(optimizers.Adam):
+        pass
+
+    class MyDense(Dense):
+        pass
+
+    for layer, loss, optimizer, what in (
+        (Dense(1), MyLoss(), "adam", "the loss"),
+        (Dense(1), "mse", MyAdam(), "the optimizer"),
+        (MyDense(1), "mse", "adam", "layer 0"),
+    ):
+        model = Sequential([layer])
+        model.compile(optimizer=optimizer, loss=loss)
+        model.build((None, 2))
+        path = tmp_path / "m.rnnkit"
+        with pytest.raises(ArgumentError, match=f"{what}.*cannot load back"):
+            model.save(str(path))
+        assert not path.exists()
+
+
+def test_damaged_layer_configs_and_states_are_file_format_errors(tmp_path):
+    import json
+    import zipfile
+
+    from rnnkit.layers import LSTM
+
+    model = Sequential([LSTM(3, input_shape=(4, 2))])
+    model.compile("adam", "mse")
+    model.build((None, 4, 2))
+    path = tmp_path / "m.rnnkit"
+    model.save(str(path))
+
+    def damaged(change):
+        out = tmp_path / "bad.rnnkit"
+        with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w") as dst:
+            for info in src.infolist():
+                data = src.read(info.filename)
+                if info.filename == "rnnkit.json":
+                    meta = json.loads(data)
+                    change(meta)
+                    data = json.dumps(meta).encode()
+                dst.writestr(info.filename, data)
+        return str(out)
+
+    cases = {
+        "config does not load": lambda m: m["model"]["layers"][0]["config"].pop("units"),
+        "abstract layer class": lambda m: m["model"]["layers"][0].update(class_name="Layer"),
+        "trainable is 'false'": lambda m: m["model"].update(trainable="false"),
+        "generator's state": lambda m: m["generators"].update(model="x"),
+    }
+    for message, change in cases.items():
+        with pytest.raises(FileFormatError, match=message) as caught:
+            rnnkit.load_model(damaged(change))
+        assert "bad.rnnkit" in str(caught.value)  # names the file
