@@ -125,3 +125,37 @@ def test_from_config_of_a_subclass_taking_any_keywords():
             return dict(self.kwargs)
 
     assert Scaled.from_config({"v": 2}).get_config() == {"v": 2}
+
+
+def test_keras_3_15_layer_config_entries_load():
+    """Keras 3.15 writes dtype as a DTypePolicy dict and quantization_config: None;
+    both were refused (a raw numpy ValueError, an unknown argument)."""
+    policy = {
+        "module": "keras",
+        "class_name": "DTypePolicy",
+        "config": {"name": "float64"},
+        "registered_name": None,
+    }
+    dense = Dense.from_config({"units": 2, "dtype": policy, "quantization_config": None})
+    assert dense.dtype == np.float64
+    embedding = Embedding.from_config(
+        {"input_dim": 5, "output_dim": 2, "dtype": policy, "quantization_config": None}
+    )
+    assert embedding.dtype == np.float64
+    with pytest.raises(ArgumentTypeError, match="quantization_config"):
+        Dense.from_config({"units": 2, "quantization_config": {"mode": "int8"}})
+
+
+def test_bidirectional_from_a_keras_config_keeps_the_inner_names():
+    """Keras names the wrapped layers forward_lstm / backward_lstm; a config it wrote
+    carries those names, which rnnkit prefixed again (forward_forward_lstm)."""
+    from rnnkit.layers import Bidirectional
+
+    inner = LSTM(3, name="forward_lstm")
+    bidi = Bidirectional(inner)
+    assert (bidi.forward_layer.name, bidi.backward_layer.name) == ("forward_lstm", "backward_lstm")
+    again = Bidirectional.from_config(bidi.get_config())
+    assert again.forward_layer.name == "forward_lstm"
+    assert again.backward_layer.name == "backward_lstm"
+    given = Bidirectional(LSTM(3), backward_layer=LSTM(3, go_backwards=True, name="backward_x"))
+    assert given.backward_layer.name == "backward_x"

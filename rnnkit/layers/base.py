@@ -32,10 +32,15 @@ _DTYPES = {"float32": np.float32, "float64": np.float64}
 
 
 def standardize_dtype(owner: str, dtype: Any) -> np.dtype:
-    """Return the NumPy dtype for ``"float32"`` / ``"float64"`` (names or dtypes)."""
+    """Return the NumPy dtype for ``"float32"`` / ``"float64"``.
+
+    Names, dtypes, or Keras 3's ``DTypePolicy`` config dict (its ``config["name"]``).
+    """
+    if isinstance(dtype, dict) and isinstance(dtype.get("config"), dict):
+        dtype = dtype["config"].get("name")
     try:
         name = np.dtype(dtype).name
-    except TypeError:
+    except (TypeError, ValueError):
         name = None
     if name not in _DTYPES:
         raise ArgumentError(argument_message(owner, "dtype", "'float32' or 'float64'", dtype))
@@ -269,7 +274,14 @@ class Layer:
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Layer:
-        """Create a layer from :meth:`get_config` output."""
+        """Create a layer from :meth:`get_config` output (or Keras's).
+
+        Keras 3.15's ``quantization_config: None`` (no quantization) is dropped; any other
+        value is refused like an unknown argument.
+        """
+        config = dict(config)
+        if config.get("quantization_config", "absent") is None:
+            del config["quantization_config"]
         return cls(**config)
 
     def __repr__(self) -> str:

@@ -205,14 +205,16 @@ class Bidirectional(_Wrapper):
             )
             return type(layer).from_config(config)
 
-        self.forward_layer = copy("forward_" + layer.name, layer.go_backwards)
+        # A config Keras wrote names the inner layer "forward_lstm": no second prefix.
+        base = layer.name.removeprefix("forward_")
+        self.forward_layer = copy("forward_" + base, layer.go_backwards)
         if backward_layer is None:
             self._backward_config = None
-            self.backward_layer = copy("backward_" + layer.name, not layer.go_backwards)
+            self.backward_layer = copy("backward_" + base, not layer.go_backwards)
         else:
             self._check_backward_layer(backward_layer, dtype)
             self._backward_config = serialize_layer(backward_layer)
-            backward_layer.name = "backward_" + backward_layer.name
+            backward_layer.name = "backward_" + backward_layer.name.removeprefix("backward_")
             backward_layer.zero_output_for_mask = layer.return_sequences
             self.backward_layer = backward_layer
         self._wrap(self.forward_layer, self.backward_layer, trainable=trainable)
