@@ -415,6 +415,7 @@ class _ThresholdCounts(Metric):
     ) -> None:
         self.init_thresholds = thresholds
         self.thresholds = _thresholds(type(self).__name__, thresholds)
+        self._by_buckets = _evenly_spaced(self.thresholds)  # Keras's bucketed count
         super().__init__(name=name)
 
     def reset_state(self) -> None:
@@ -428,7 +429,7 @@ class _ThresholdCounts(Metric):
     ) -> None:
         """Accumulate weighted TP, FP and FN of one batch at every threshold."""
         positive, p, weight = _confusion_inputs(type(self).__name__, y_true, y_pred, sample_weight)
-        if _evenly_spaced(self.thresholds):
+        if self._by_buckets:
             self._update_by_buckets(positive, p, weight)
             return
         thresholds = np.asarray(self.thresholds, np.float32)[:, None]  # (T, 1)
