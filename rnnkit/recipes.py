@@ -69,7 +69,6 @@ import math
 import numbers
 import os
 import platform
-import stat
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -95,7 +94,7 @@ from rnnkit.layers import (
     SpatialDropout1D,
 )
 from rnnkit.models import Sequential, load_model
-from rnnkit.saving import _temporary_file
+from rnnkit.saving import write_atomically
 from rnnkit.utils import set_random_seed
 from rnnkit.validation import (
     check_bool,
@@ -331,27 +330,10 @@ def _json_default(value: Any) -> Any:
 
 
 def _write_json(path: Path, value: Any) -> None:
-    """Write JSON as models are saved (:mod:`rnnkit.saving`).
-
-    A temporary file in the same folder, flushed to disk, then renamed over ``path``: a
-    crash never leaves a damaged file. A new file gets the mode ``open()`` would give it
-    (0666 less the umask); an overwritten file keeps its mode.
-    """
+    """Write JSON as models are saved (:func:`rnnkit.saving.write_atomically`)."""
     text = json.dumps(value, indent=2, ensure_ascii=False, default=_json_default) + "\n"
-    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else None
-    fd, tmp = _temporary_file(os.fspath(path.parent))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    data = text.encode("utf-8")  # made first: a value JSON cannot take leaves no file
+    write_atomically(path, lambda handle: handle.write(data))
 
 
 def confusion_matrix(labels: np.ndarray, predicted: np.ndarray) -> list[list[int]]:

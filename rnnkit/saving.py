@@ -27,7 +27,8 @@ import os
 import secrets
 import stat
 import zipfile
-from typing import Any
+from collections.abc import Callable
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -77,21 +78,37 @@ def _atomic_write(path: str, payload: dict[str, Any], overwrite: bool) -> None:
         )
     if os.path.exists(path) and not overwrite:
         raise ArgumentError(f"save: '{path}' exists; pass overwrite=True to replace it.")
+
+    def write(handle: BinaryIO) -> None:
+        with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_STORED) as archive:
+            for name, value in payload.items():
+                if isinstance(value, str):
+                    archive.writestr(name, value)
+                else:
+                    buffer = io.BytesIO()
+                    np.save(buffer, np.asarray(value), allow_pickle=False)
+                    archive.writestr(name + ".npy", buffer.getvalue())
+
+    write_atomically(path, write)
+
+
+def write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], None]) -> None:
+    """Write ``path`` through ``write(handle)`` so that a crash never damages it.
+
+    ``write`` fills a temporary file in the same folder (created if missing), which is
+    flushed to disk and then renamed over ``path``; on any error it is removed and
+    ``path`` is left as it was. A new file gets the mode ``open()`` would give it (0666
+    less the umask), an overwritten file keeps its mode. Model files and the recipes'
+    JSON files are written this way.
+    """
+    path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    # An overwritten file keeps its mode, as it would with open(path, "wb").
     mode = stat.S_IMODE(os.stat(path).st_mode) if os.path.exists(path) else None
     fd, tmp = _temporary_file(folder)
     try:
         with os.fdopen(fd, "wb") as handle:
-            with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_STORED) as archive:
-                for name, value in payload.items():
-                    if isinstance(value, str):
-                        archive.writestr(name, value)
-                    else:
-                        buffer = io.BytesIO()
-                        np.save(buffer, np.asarray(value), allow_pickle=False)
-                        archive.writestr(name + ".npy", buffer.getvalue())
+            write(handle)
             handle.flush()
             os.fsync(handle.fileno())
         if mode is not None:
