@@ -66,7 +66,9 @@ _TRANSPOSE_ROWS = 1024
 backward call) when the call has at least this many rows (steps x batch): BLAS reads it
 6-14% faster than ``U`` read transposed (``python benchmarks/blas_step.py --backward``),
 but the copy is a strided pass over ``U`` (0.2 ms at 128 units for an LSTM, 4-5 ms at
-512; a one-off timing), which a short or small call does not repay."""
+512; a one-off timing), which a short or small call does not repay. 1,024 is an
+estimate of where the copy and a tenth of the per-step product time break even, not a
+measured optimum; 64x200 (12,800 rows) is far above it, one step of batch 8 far below."""
 
 _SPLIT_ROWS = 16
 """A call splits its batch across rnnkit's threads in parts of at least this many rows
