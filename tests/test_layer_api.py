@@ -345,7 +345,7 @@ def test_allocator_tuning_runs_once_and_can_be_turned_off():
 
 
 def test_shared_kernels_compile_one_version_per_dtype():
-    """gemm and masked_product carry one generic signature per dtype.
+    """gemm and the masked products carry one generic signature per dtype.
 
     Compiled lazily and called from kernels with constant flags, gemm got a version
     per literal flag value and array layout (ten per dtype, about 5 s of compile time):
@@ -363,13 +363,17 @@ def test_shared_kernels_compile_one_version_per_dtype():
     ):
         out = layer(x, training=True)
         assert np.isfinite(layer.backward(np.ones_like(out))).all()
-    # function -> position of its output array; argument 1 is the right factor in both
-    for function, output in ((blas.gemm, 2), (dropout.masked_product, 3)):
+    # function -> positions of the arrays that only reach BLAS (any layout)
+    for function, blas_only in (
+        (blas.gemm, (1, 2)),
+        (dropout.masked_product, (1, 3)),
+        (dropout.masked_gradients, (2, 5, 6)),
+    ):
         signatures = function.signatures
         assert sorted(str(sig[0].dtype) for sig in signatures) == ["float32", "float64"]
         for sig in signatures:
             assert not any(isinstance(arg, types.Literal) for arg in sig)
-            assert sig[1].layout == "A" and sig[output].layout == "A"
+            assert all(sig[i].layout == "A" for i in blas_only)
 
 
 def test_both_blas_bindings_give_the_same_products():

@@ -11,7 +11,7 @@ Importing this package also tunes the C allocator once (:mod:`rnnkit.kernels.all
 """
 
 from rnnkit.kernels.allocator import ALLOCATOR_TUNED
-from rnnkit.kernels.dropout import masked_product, masked_product_transposed
+from rnnkit.kernels.dropout import masked_gradients, masked_product, masked_product_transposed
 from rnnkit.kernels.embedding import scatter_add_rows
 from rnnkit.kernels.gru import gru_backward, gru_forward
 from rnnkit.kernels.lstm import lstm_backward, lstm_forward
@@ -25,6 +25,7 @@ __all__ = [
     "lstm_backward",
     "lstm_forward",
     "masked_outputs",
+    "masked_gradients",
     "masked_outputs_backward",
     "masked_product",
     "masked_product_transposed",

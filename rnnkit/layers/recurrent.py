@@ -89,7 +89,9 @@ class _Cache:
 
     ``grads`` is where that sub-batch's weight gradients go, ``backward_kernel`` the
     recurrent kernel its per-step products read, ``(U, False)`` or ``(U^T copy, True)``
-    (both set by ``backward``).
+    (both set by ``backward``). ``joint_columns``: how many leading columns of the
+    recurrent kernel's gradient are left to the kernel gradient's pass (see
+    :meth:`RNNBase._recurrent_gradient`).
     """
 
     __slots__ = (
@@ -103,6 +105,7 @@ class _Cache:
         "steps",
         "grads",
         "backward_kernel",
+        "joint_columns",
     )
 
 
@@ -534,6 +537,7 @@ class RNNBase(Layer):
         cache.extra = extra
         cache.batch = batch
         cache.steps = steps
+        cache.joint_columns = 0
         return cache
 
     def _check_inputs(self, inputs: Any) -> np.ndarray:
@@ -631,7 +635,7 @@ class RNNBase(Layer):
             if input_masks is not None and input_masks.shape[0] > 1:  # one mask per gate
                 flat_x = xt[start:stop].reshape(-1, features)
                 kernels.masked_product(
-                    flat_x, kernel, input_masks, flat_part, kernels.dropout.BLOCK_ROWS, False
+                    flat_x, kernel, input_masks, flat_part, kernels.dropout.BLOCK_ROWS
                 )
             else:
                 x_part = xt[start:stop] if input_masks is None else xt[start:stop] * input_masks[0]
@@ -855,7 +859,17 @@ class RNNBase(Layer):
                     d_x *= masks[0]
             return d_x
         flat_x = cache.x.reshape(steps * batch, features)
-        kernels.masked_product(flat_x, flat_dp, masks, d_kernel, kernels.dropout.BLOCK_ROWS, True)
+        joint = cache.joint_columns
+        if joint:  # the recurrent kernel's gradient of those columns, in the same pass
+            n = self.units
+            flat_h = cache.h_all[:steps].reshape(steps * batch, n)
+            h_masks = cache.recurrent_masks[: joint // n]
+            d_u = cache.grads["recurrent_kernel"][:, :joint]
+        else:
+            flat_h, h_masks, d_u = flat_x, masks[:0], d_kernel
+        kernels.masked_gradients(
+            flat_x, flat_h, flat_dp, masks, h_masks, d_kernel, d_u, kernels.dropout.BLOCK_ROWS
+        )
         if input_gradient:
             d_x = np.empty((steps, batch, features), self.dtype)
             flat_dx = d_x.reshape(steps * batch, features)
@@ -870,6 +884,8 @@ class RNNBase(Layer):
         d_rec: np.ndarray,
         start: int = 0,
         left: np.ndarray | None = None,
+        *,
+        kernel_columns: bool = False,
     ) -> None:
         """D recurrent_kernel[:, start:start + width] = sum over steps of left^T @ d_rec.
 
@@ -877,24 +893,42 @@ class RNNBase(Layer):
         columns (a view into a wider array is fine). ``left`` is their left factor,
         by default ``h_{t-1}`` under the recurrent dropout masks of those gates; a
         given ``left`` (GRU's ``r * h_{t-1} * m_h``) is used as it is.
+
+        ``kernel_columns``: ``d_rec`` is also the gradient at the input projection's
+        columns ``start:start + width`` (LSTM: every gate; GRU: z and r). When both
+        kinds of dropout have one mask per gate, the product is then left to
+        :meth:`_kernel_and_input_gradients`, which makes it with the kernel's gradient
+        in one pass over the rows (:func:`rnnkit.kernels.dropout.masked_gradients`).
         """
         steps, batch, n = cache.steps, cache.batch, self.units
         width = d_rec.shape[-1]
+        masks = None if left is not None else cache.recurrent_masks
+        per_gate = masks is not None and masks.shape[0] > 1
+        input_masks = cache.input_masks
+        if kernel_columns and per_gate and input_masks is not None and input_masks.shape[0] > 1:
+            cache.joint_columns = start + width  # start is 0: the leading columns
+            return
         d_u = cache.grads["recurrent_kernel"][:, start : start + width]
         d_flat = d_rec.reshape(steps * batch, width)  # a view, even for a column block
-        masks = None if left is not None else cache.recurrent_masks
         if left is None:
             left = cache.h_all[:steps]
-        if masks is not None and masks.shape[0] > 1:
+        flat_left = left.reshape(steps * batch, left.shape[2])
+        if per_gate:
             gates = slice(start // n, (start + width) // n)
-            flat_left = left.reshape(steps * batch, n)
-            kernels.masked_product(
-                flat_left, d_flat, masks[gates], d_u, kernels.dropout.BLOCK_ROWS, True
+            kernels.masked_gradients(
+                flat_left,
+                flat_left,
+                d_flat,
+                masks[gates],
+                masks[:0],
+                d_u,
+                d_u,
+                kernels.dropout.BLOCK_ROWS,
             )
             return
         if masks is not None:
-            left = left * masks[0]
-        matmul(left.reshape(steps * batch, n).T, d_flat, out=d_u)
+            flat_left = (left * masks[0]).reshape(steps * batch, n)
+        matmul(flat_left.T, d_flat, out=d_u)
 
     def _bias_vector(self) -> np.ndarray:
         bias = self.params.get("bias")
@@ -1138,7 +1172,7 @@ class LSTM(RNNBase):
             d_a,
             d_bias,
         )
-        self._recurrent_gradient(cache, d_a)
+        self._recurrent_gradient(cache, d_a, kernel_columns=True)
         if self.use_bias:
             cache.grads["bias"][...] = d_bias
         return d_a, [d_h, d_c]
@@ -1235,7 +1269,7 @@ class GRU(RNNBase):
             d_a,
             d_bias,
         )
-        self._recurrent_gradient(cache, d_a[..., : 2 * n])
+        self._recurrent_gradient(cache, d_a[..., : 2 * n], kernel_columns=True)
         if self.reset_after:
             # q_h = (h_{t-1} * m_h) @ U_h: the h block's gradient is in aux.
             self._recurrent_gradient(cache, aux, start=2 * n)
