@@ -330,13 +330,15 @@ def test_backward_reads_u_or_its_transposed_copy_alike(monkeypatch, cell, dropou
 
 
 @pytest.mark.parametrize("paired", [0, 2, 3])
+@pytest.mark.parametrize("input_gradient", [False, True])
 @pytest.mark.parametrize("block_rows", [4, 5, 64])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_masked_gradients_against_numpy(paired, block_rows, dtype, rng):
-    """masked_gradients makes the masked weight gradients of x (every block) and of h
-    (the first ``paired`` blocks) in one pass: each equals its plain NumPy product, for
-    blocks that split samples (5 rows, batch 4), a strided gradient (a column block of a
-    wider array) and an output that is a column block of a wider array."""
+def test_masked_gradients_against_numpy(paired, input_gradient, block_rows, dtype, rng):
+    """masked_gradients makes, in one pass, the masked weight gradients of x (every
+    block) and of h (the first ``paired`` blocks) and, when asked, the input gradient:
+    each equals its plain NumPy product, for blocks that split samples (5 rows, batch
+    4), a strided gradient (a column block of a wider array) and outputs that are
+    column blocks of wider arrays."""
     from rnnkit.kernels import dropout as dropout_kernels
 
     batch, steps, features, units, blocks, width = 4, 6, 5, 3, 3, 2
@@ -345,6 +347,7 @@ def test_masked_gradients_against_numpy(paired, block_rows, dtype, rng):
     h = rng.normal(size=(rows, units)).astype(dtype)
     wide = rng.normal(size=(rows, blocks * width + 3)).astype(dtype)
     d = wide[:, 1 : 1 + blocks * width]
+    w = rng.normal(size=(features, blocks * width)).astype(dtype)
     x_masks = (rng.random((blocks, batch, features)) > 0.4).astype(dtype) / 0.6
     h_masks = np.ascontiguousarray(
         (rng.random((blocks, batch, units)) > 0.4).astype(dtype)[:paired] / 0.6
@@ -352,9 +355,11 @@ def test_masked_gradients_against_numpy(paired, block_rows, dtype, rng):
     x_out = np.full((features, blocks * width), np.nan, dtype)
     h_wide = np.full((units, blocks * width + 2), np.nan, dtype)
     h_out = h_wide[:, : paired * width]
-    dropout_kernels.masked_gradients(x, h, d, x_masks, h_masks, x_out, h_out, block_rows)
+    dx_out = np.full((rows if input_gradient else 0, features), np.nan, dtype)
+    dropout_kernels.masked_gradients(x, h, d, x_masks, h_masks, w, x_out, h_out, dx_out, block_rows)
     sample = np.arange(rows) % batch
     tolerance = {"rtol": 1e-5, "atol": 1e-5} if dtype == np.float32 else {"rtol": 1e-12}
+    expected_dx = np.zeros((rows, features))
     for g in range(blocks):
         cols = slice(g * width, (g + 1) * width)
         expected = (x * x_masks[g][sample]).T @ d[:, cols]
@@ -362,4 +367,7 @@ def test_masked_gradients_against_numpy(paired, block_rows, dtype, rng):
         if g < paired:
             expected = (h * h_masks[g][sample]).T @ d[:, cols]
             np.testing.assert_allclose(h_out[:, cols], expected, **tolerance)
+        expected_dx += (d[:, cols] @ w[:, cols].T) * x_masks[g][sample]
     assert np.isnan(h_wide[:, paired * width :]).all()  # columns past the paired blocks untouched
+    if input_gradient:
+        np.testing.assert_allclose(dx_out, expected_dx, **tolerance)

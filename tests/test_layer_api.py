@@ -367,7 +367,7 @@ def test_shared_kernels_compile_one_version_per_dtype():
     for function, blas_only in (
         (blas.gemm, (1, 2)),
         (dropout.masked_product, (1, 3)),
-        (dropout.masked_gradients, (2, 5, 6)),
+        (dropout.masked_gradients, (2, 5, 6, 7)),
     ):
         signatures = function.signatures
         assert sorted(str(sig[0].dtype) for sig in signatures) == ["float32", "float64"]

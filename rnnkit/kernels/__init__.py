@@ -11,7 +11,7 @@ Importing this package also tunes the C allocator once (:mod:`rnnkit.kernels.all
 """
 
 from rnnkit.kernels.allocator import ALLOCATOR_TUNED
-from rnnkit.kernels.dropout import masked_gradients, masked_product, masked_product_transposed
+from rnnkit.kernels.dropout import masked_gradients, masked_product
 from rnnkit.kernels.embedding import scatter_add_rows
 from rnnkit.kernels.gru import gru_backward, gru_forward
 from rnnkit.kernels.lstm import lstm_backward, lstm_forward
@@ -28,7 +28,6 @@ __all__ = [
     "masked_gradients",
     "masked_outputs_backward",
     "masked_product",
-    "masked_product_transposed",
     "scatter_add_rows",
     "simple_rnn_backward",
     "simple_rnn_forward",

@@ -7,14 +7,15 @@ at a time: the block's masked copy for one gate is made while it fits in cache a
 straight into that gate's column block of the product. FLOPs are those of the unmasked
 product; the copies cost one pass over the block per gate::
 
-    z[:, block g]   = (x * m_g) @ W[:, block g]
+    z[:, block g]   = (x * m_g) @ W[:, block g]                   (masked_product)
+    d_W[:, block g] = (x * m_g)^T @ d_z[:, block g]                 (masked_gradients)
     d_x             = sum over g of (d_z[:, block g] @ W[:, block g]^T) * m_g
-    d_W[:, block g] = (x * m_g)^T @ d_z[:, block g]
 
-The same holds for the recurrent kernel with ``h_{t-1}`` in place of ``x``. Where both
-weights' gradients are taken against the same columns of ``d_z`` (LSTM: all four gates;
-GRU: z and r), :func:`masked_gradients` makes them together, in one pass over ``d_z``'s
-blocks, so each block of the largest operand is read from memory once instead of twice.
+The same holds for the recurrent kernel with ``h_{t-1}`` in place of ``x``. The
+gradients come from one pass over ``d_z``'s blocks (:func:`masked_gradients`): the
+kernel's, the input's when it is wanted, and the recurrent kernel's where it is taken
+against the same columns of ``d_z`` (LSTM: all four gates; GRU: z and r), so the
+largest operand is read from memory once.
 
 Every function takes the sequence flattened to rows (2-D); row r belongs to sample
 ``r % B``, B being the masks' batch size.
@@ -60,7 +61,7 @@ def _product_signatures(gradients: bool) -> list:
         masks = types.Array(real, 3, "C", readonly=True)
         out = types.Array(real, 2, "A")
         if gradients:
-            arguments = (rows, rows, right, masks, masks, out, out, types.int64)
+            arguments = (rows, rows, right, masks, masks, right, out, out, out, types.int64)
         else:
             arguments = (rows, right, masks, out, types.int64)
         signatures.append(types.void(*arguments))
@@ -91,37 +92,43 @@ def masked_product(x, w, masks, out, block_rows):
 
 
 @njit(_product_signatures(gradients=True), cache=True, nogil=True, error_model="numpy")
-def masked_gradients(x, h, d, x_masks, h_masks, x_out, h_out, block_rows):
-    """Weight gradients under per-gate masks, summed over the rows.
+def masked_gradients(x, h, d, x_masks, h_masks, w, x_out, h_out, dx_out, block_rows):
+    """Gradients under per-gate masks, all from one pass over the blocks of ``d``.
 
     ::
 
-        x_out[:, block g] = (x * mx_g)^T @ d[:, block g]     for every block g
-        h_out[:, block g] = (h * mh_g)^T @ d[:, block g]     for the first P blocks
+        x_out[:, block g] = (x * mx_g)^T @ d[:, block g]          for every block g
+        h_out[:, block g] = (h * mh_g)^T @ d[:, block g]          for the first P blocks
+        dx_out            = sum over g of (d[:, block g] @ w[:, block g]^T) * mx_g
 
-    P = ``h_masks.shape[0]`` (0: ``x`` only). Each block of ``d``'s rows serves both
-    products while it is in cache (docs/benchmarks.md, "Dropout and recurrent dropout",
-    session 9: the LSTM dropout step 1-2% faster than with two passes).
+    P = ``h_masks.shape[0]`` (0: no ``h`` product); ``dx_out`` is made only when it has
+    rows. Each block of ``d``'s rows serves every product while it is in cache, so
+    ``d``, the largest operand, is read from memory once (docs/benchmarks.md, "Dropout
+    and recurrent dropout", session 9).
 
     Args:
         x: (R, F) rows of the sequence (inputs, or ``h_{t-1}`` alone), R a multiple of
             the batch size.
         h: (R, n) rows of ``h_{t-1}``; not read when P = 0 (any (R, k) array).
-        d: (R, G*w) gradient at the products (rows may be strided): G blocks of w columns.
+        d: (R, G*c) gradient at the products (rows may be strided): G blocks of c columns.
         x_masks: (G, B, F) per-block masks of ``x``.
         h_masks: (P, B, n) per-block masks of ``h`` for the first P blocks.
-        x_out: (F, G*w) written.
-        h_out: (n, P*w) written (a column block of a wider array is fine); not written
+        w: (F, G*c) the weights ``x`` meets (read for ``dx_out`` only).
+        x_out: (F, G*c) written.
+        h_out: (n, P*c) written (a column block of a wider array is fine); not written
             when P = 0.
+        dx_out: (R, F) written, or shape (0, F): no input gradient.
         block_rows: rows per block (:data:`BLOCK_ROWS`).
     """
-    rows = d.shape[0]
+    rows, features = x.shape
     blocks, batch = x_masks.shape[0], x_masks.shape[1]
     paired = h_masks.shape[0]
+    input_gradient = dx_out.shape[0] > 0
     width = d.shape[1] // blocks
     block = min(rows, block_rows)
-    x_buffer = np.empty((block, x.shape[1]), x.dtype)
+    x_buffer = np.empty((block, features), x.dtype)
     h_buffer = np.empty((block if paired else 0, h.shape[1]), x.dtype)
+    part = np.empty((block if input_gradient else 0, features), x.dtype)
     for start in range(0, rows, block_rows):
         stop = min(start + block_rows, rows)
         beta = 0.0 if start == 0 else 1.0
@@ -133,36 +140,16 @@ def masked_gradients(x, h, d, x_masks, h_masks, x_out, h_out, block_rows):
             if g < paired:
                 _mask_rows(h, start, stop, h_masks[g], batch, h_buffer)
                 gemm(h_buffer[: stop - start], grad, h_out[:, cols], True, False, beta)
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def masked_product_transposed(d, w, masks, out, block_rows):
-    """``out = sum over g of (d[:, block g] @ w[:, block g]^T) * m_g`` (the input gradient).
-
-    Args:
-        d: (R, G*n) gradient at the products (rows may be strided).
-        w: (F, G*n) weights.
-        masks: (G, B, F) per-block masks.
-        out: (R, F) written.
-        block_rows: rows per block.
-    """
-    rows, features = out.shape
-    blocks, batch = masks.shape[0], masks.shape[1]
-    width = w.shape[1] // blocks
-    part = np.empty((min(rows, block_rows), features), out.dtype)
-    for start in range(0, rows, block_rows):
-        stop = min(start + block_rows, rows)
-        for g in range(blocks):
-            cols = slice(g * width, (g + 1) * width)
-            gemm(d[start:stop, cols], w[:, cols], part[: stop - start], False, True, 0.0)
-            m = masks[g]
-            for r in range(start, stop):
-                mr = m[r % batch]
-                src = part[r - start]
-                target = out[r]
-                if g == 0:
-                    for f in range(features):
-                        target[f] = src[f] * mr[f]
-                else:
-                    for f in range(features):
-                        target[f] += src[f] * mr[f]
+            if input_gradient:
+                gemm(grad, w[:, cols], part[: stop - start], False, True, 0.0)
+                m = x_masks[g]
+                for r in range(start, stop):
+                    mr = m[r % batch]
+                    src = part[r - start]
+                    target = dx_out[r]
+                    if g == 0:
+                        for f in range(features):
+                            target[f] = src[f] * mr[f]
+                    else:
+                        for f in range(features):
+                            target[f] += src[f] * mr[f]

@@ -867,16 +867,20 @@ class RNNBase(Layer):
             d_u = cache.grads["recurrent_kernel"][:, :joint]
         else:
             flat_h, h_masks, d_u = flat_x, masks[:0], d_kernel
+        d_x = np.empty((steps if input_gradient else 0, batch, features), self.dtype)
         kernels.masked_gradients(
-            flat_x, flat_h, flat_dp, masks, h_masks, d_kernel, d_u, kernels.dropout.BLOCK_ROWS
+            flat_x,
+            flat_h,
+            flat_dp,
+            masks,
+            h_masks,
+            kernel,
+            d_kernel,
+            d_u,
+            d_x.reshape(-1, features),
+            kernels.dropout.BLOCK_ROWS,
         )
-        if input_gradient:
-            d_x = np.empty((steps, batch, features), self.dtype)
-            flat_dx = d_x.reshape(steps * batch, features)
-            kernels.masked_product_transposed(
-                flat_dp, kernel, masks, flat_dx, kernels.dropout.BLOCK_ROWS
-            )
-        return d_x
+        return d_x if input_gradient else None
 
     def _recurrent_gradient(
         self,
@@ -915,6 +919,7 @@ class RNNBase(Layer):
         flat_left = left.reshape(steps * batch, left.shape[2])
         if per_gate:
             gates = slice(start // n, (start + width) // n)
+            no_input_gradient = flat_left[:0]
             kernels.masked_gradients(
                 flat_left,
                 flat_left,
@@ -923,6 +928,8 @@ class RNNBase(Layer):
                 masks[:0],
                 d_u,
                 d_u,
+                d_u,
+                no_input_gradient,
                 kernels.dropout.BLOCK_ROWS,
             )
             return
