@@ -355,25 +355,56 @@ def test_shared_kernels_compile_one_version_per_dtype():
 
     from rnnkit.kernels import blas, dropout
 
-    x = np.random.default_rng(0).normal(size=(4, 6, 5)).astype(np.float32)
-    x.flags.writeable = False
-    for layer in (
-        LSTM(3, dropout=0.2, recurrent_dropout=0.2),
-        GRU(3, dropout=0.2, recurrent_dropout=0.2, reset_after=True),
+    for dtype in (np.float32, np.float64):
+        x = np.random.default_rng(0).normal(size=(4, 6, 5)).astype(dtype)
+        x.flags.writeable = False
+        for layer in (
+            LSTM(3, dropout=0.2, recurrent_dropout=0.2, dtype=dtype),
+            GRU(3, dropout=0.2, recurrent_dropout=0.2, reset_after=True, dtype=dtype),
+        ):
+            out = layer(x, training=True)
+            assert np.isfinite(layer.backward(np.ones_like(out))).all()
+    masked = {
+        (name, str(dtype)): kernel.signatures for (name, dtype), kernel in dropout._COMPILED.items()
+    }
+    assert sorted(masked) == [
+        ("_masked_gradients", "float32"),
+        ("_masked_gradients", "float64"),
+        ("_masked_product", "float32"),
+        ("_masked_product", "float64"),
+    ]
+    # signatures -> positions of the arrays that only reach BLAS (any layout)
+    for signatures, blas_only in (
+        (blas.gemm.signatures, (1, 2)),
+        (masked[("_masked_product", "float32")] + masked[("_masked_product", "float64")], (1, 3)),
+        (
+            masked[("_masked_gradients", "float32")] + masked[("_masked_gradients", "float64")],
+            (2, 5, 6, 7),
+        ),
     ):
-        out = layer(x, training=True)
-        assert np.isfinite(layer.backward(np.ones_like(out))).all()
-    # function -> positions of the arrays that only reach BLAS (any layout)
-    for function, blas_only in (
-        (blas.gemm, (1, 2)),
-        (dropout.masked_product, (1, 3)),
-        (dropout.masked_gradients, (2, 5, 6, 7)),
-    ):
-        signatures = function.signatures
         assert sorted(str(sig[0].dtype) for sig in signatures) == ["float32", "float64"]
         for sig in signatures:
             assert not any(isinstance(arg, types.Literal) for arg in sig)
             assert all(sig[i].layout == "A" for i in blas_only)
+
+
+def test_float32_work_compiles_no_float64_masked_product():
+    """The masked products are compiled per dtype on first use: a float32 process never
+    compiles (or loads) their float64 versions (about 2 s of a first run's compile)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np\n"
+        "from rnnkit.kernels import dropout\n"
+        "from rnnkit.layers import LSTM\n"
+        "layer = LSTM(3, dropout=0.2, recurrent_dropout=0.2)\n"
+        "out = layer(np.ones((4, 6, 5), np.float32), training=True)\n"
+        "layer.backward(np.ones_like(out))\n"
+        "print(sorted(str(dtype) for _, dtype in dropout._COMPILED))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "['float32', 'float32']"
 
 
 def test_both_blas_bindings_give_the_same_products():

@@ -21,6 +21,10 @@ Every function takes the sequence flattened to rows (2-D); row r belongs to samp
 ``r % B``, B being the masks' batch size.
 """
 
+import threading
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 from numba import njit, types
 
@@ -46,30 +50,50 @@ def _mask_rows(x, start, stop, mask, batch, out):
             target[f] = row[f] * m[f]
 
 
-def _product_signatures(gradients: bool) -> list:
-    """The masked products compiled once per float dtype (when first imported; cached).
+def _signature(real: types.Type, gradients: bool) -> Any:
+    """The one signature a masked product is compiled with for one float type.
 
     Arrays that only reach BLAS (the right factor, the outputs) take any layout at no
-    cost; listed, the signatures keep the callers' contiguous arrays and column blocks
+    cost; listed, the signature keeps the callers' contiguous arrays and column blocks
     from compiling a version each (0.9 s apiece). ``gradients``: the signature of
     :func:`masked_gradients`, else of :func:`masked_product`.
     """
-    signatures = []
-    for real in (types.float32, types.float64):
-        rows = types.Array(real, 2, "C", readonly=True)  # writable arrays convert
-        right = types.Array(real, 2, "A", readonly=True)
-        masks = types.Array(real, 3, "C", readonly=True)
-        out = types.Array(real, 2, "A")
-        if gradients:
-            arguments = (rows, rows, right, masks, masks, right, out, out, out, types.int64)
-        else:
-            arguments = (rows, right, masks, out, types.int64)
-        signatures.append(types.void(*arguments))
-    return signatures
+    rows = types.Array(real, 2, "C", readonly=True)  # writable arrays convert
+    right = types.Array(real, 2, "A", readonly=True)
+    masks = types.Array(real, 3, "C", readonly=True)
+    out = types.Array(real, 2, "A")
+    if gradients:
+        return types.void(rows, rows, right, masks, masks, right, out, out, out, types.int64)
+    return types.void(rows, right, masks, out, types.int64)
 
 
-@njit(_product_signatures(gradients=False), cache=True, nogil=True, error_model="numpy")
-def masked_product(x, w, masks, out, block_rows):
+_COMPILED: dict[tuple[str, np.dtype], Any] = {}
+_COMPILING = threading.Lock()  # the parts of a split call may ask at once
+
+
+def _compiled(function: Callable[..., None], gradients: bool, dtype: np.dtype) -> Any:
+    """``function`` compiled for ``dtype`` (float32 or float64): on first use, then cached.
+
+    Each dtype is compiled when a layer of that dtype first needs it (about 0.6 and 1.4
+    s for the two products in float64), not when rnnkit is imported, so float32 work
+    never pays for the float64 versions.
+    """
+    key = (function.__name__, np.dtype(dtype))
+    kernel = _COMPILED.get(key)
+    if kernel is None:
+        with _COMPILING:
+            kernel = _COMPILED.get(key)
+            if kernel is None:
+                real = types.float32 if key[1] == np.float32 else types.float64
+                options = {"cache": True, "nogil": True, "error_model": "numpy"}
+                kernel = njit([_signature(real, gradients)], **options)(function)
+                _COMPILED[key] = kernel
+    return kernel
+
+
+def masked_product(
+    x: np.ndarray, w: np.ndarray, masks: np.ndarray, out: np.ndarray, block_rows: int
+) -> None:
     """The input projection under per-gate masks: ``out[:, block g] = (x * m_g) @ w[:, block g]``.
 
     Args:
@@ -79,6 +103,10 @@ def masked_product(x, w, masks, out, block_rows):
         out: (R, G*n) written (strided rows, or a column block of a wider array, are fine).
         block_rows: rows per block (:data:`BLOCK_ROWS`).
     """
+    _compiled(_masked_product, False, x.dtype)(x, w, masks, out, block_rows)
+
+
+def _masked_product(x, w, masks, out, block_rows):  # compiled by _compiled
     rows, features = x.shape
     blocks, batch = masks.shape[0], masks.shape[1]
     width = out.shape[1] // blocks
@@ -91,8 +119,18 @@ def masked_product(x, w, masks, out, block_rows):
             gemm(buffer[: stop - start], w[:, cols], out[start:stop, cols], False, False, 0.0)
 
 
-@njit(_product_signatures(gradients=True), cache=True, nogil=True, error_model="numpy")
-def masked_gradients(x, h, d, x_masks, h_masks, w, x_out, h_out, dx_out, block_rows):
+def masked_gradients(
+    x: np.ndarray,
+    h: np.ndarray,
+    d: np.ndarray,
+    x_masks: np.ndarray,
+    h_masks: np.ndarray,
+    w: np.ndarray,
+    x_out: np.ndarray,
+    h_out: np.ndarray,
+    dx_out: np.ndarray,
+    block_rows: int,
+) -> None:
     """Gradients under per-gate masks, all from one pass over the blocks of ``d``.
 
     ::
@@ -120,6 +158,11 @@ def masked_gradients(x, h, d, x_masks, h_masks, w, x_out, h_out, dx_out, block_r
         dx_out: (R, F) written, or shape (0, F): no input gradient.
         block_rows: rows per block (:data:`BLOCK_ROWS`).
     """
+    kernel = _compiled(_masked_gradients, True, x.dtype)
+    kernel(x, h, d, x_masks, h_masks, w, x_out, h_out, dx_out, block_rows)
+
+
+def _masked_gradients(x, h, d, x_masks, h_masks, w, x_out, h_out, dx_out, block_rows):
     rows, features = x.shape
     blocks, batch = x_masks.shape[0], x_masks.shape[1]
     paired = h_masks.shape[0]
