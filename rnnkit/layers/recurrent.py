@@ -899,8 +899,8 @@ class RNNBase(Layer):
         given ``left`` (GRU's ``r * h_{t-1} * m_h``) is used as it is.
 
         ``kernel_columns``: ``d_rec`` is also the gradient at the input projection's
-        columns ``start:start + width`` (LSTM: every gate; GRU: z and r). When both
-        kinds of dropout have one mask per gate, the product is then left to
+        leading columns ``0:width`` (LSTM: every gate; GRU: z and r). When both kinds
+        of dropout have one mask per gate, the product is then left to
         :meth:`_kernel_and_input_gradients`, which makes it with the kernel's gradient
         in one pass over the rows (:func:`rnnkit.kernels.dropout.masked_gradients`).
         """
@@ -909,8 +909,9 @@ class RNNBase(Layer):
         masks = None if left is not None else cache.recurrent_masks
         per_gate = masks is not None and masks.shape[0] > 1
         input_masks = cache.input_masks
-        if kernel_columns and per_gate and input_masks is not None and input_masks.shape[0] > 1:
-            cache.joint_columns = start + width  # start is 0: the leading columns
+        joint = kernel_columns and start == 0 and per_gate
+        if joint and input_masks is not None and input_masks.shape[0] > 1:
+            cache.joint_columns = width
             return
         d_u = cache.grads["recurrent_kernel"][:, start : start + width]
         d_flat = d_rec.reshape(steps * batch, width)  # a view, even for a column block
