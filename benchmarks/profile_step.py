@@ -14,7 +14,9 @@ without the input gradient, as ``bench_recurrent.py``) under ``cProfile`` and sp
   and one ``(B, G*n) @ (G*n, n)`` backward, in a compiled loop; the kernels may split
   them into gate blocks, e.g. per-gate dropout masks) and the rest, the gate math;
 * waiting for the other parts (a split call, below);
-* the remainder: Python, array allocation, transposes and checks.
+* the remainder: Python, array allocation, transposes and checks (the median step less
+  the other rows; the script says so when the machine's speed changed so much during
+  the run that this comes out negative).
 
 A call that splits its batch across rnnkit's threads (:mod:`rnnkit.kernels.threads`)
 runs one part on the calling thread, the only one cProfile sees: the parts are then
@@ -166,6 +168,14 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|--:|--:|")
     for name, seconds in rows:
         print(f"| {name} | {1e3 * seconds:.1f} | {100 * seconds / total:.0f}% |")
+    if rows[-1][1] < 0:
+        # Each row is a median over the steps (or timed alone), the last one what is left
+        # of the median step: when the machine changes speed during the run they no
+        # longer add up.
+        print(
+            "\nThe remainder is negative: the rows' medians do not add up to the median "
+            "step (the machine changed speed during the run). Rerun on an idle machine."
+        )
     return 0
 
 
