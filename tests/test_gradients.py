@@ -337,8 +337,8 @@ def test_masked_gradients_against_numpy(paired, input_gradient, block_rows, dtyp
     """masked_gradients makes, in one pass, the masked weight gradients of x (every
     block) and of h (the first ``paired`` blocks) and, when asked, the input gradient:
     each equals its plain NumPy product, for blocks that split samples (5 rows, batch
-    4), a strided gradient (a column block of a wider array) and outputs that are
-    column blocks of wider arrays."""
+    4), a strided gradient (a column block of a wider array) and an ``h`` output that
+    is a column block of a wider array."""
     from rnnkit.kernels import dropout as dropout_kernels
 
     batch, steps, features, units, blocks, width = 4, 6, 5, 3, 3, 2

@@ -280,17 +280,22 @@ def test_imports_point_down():
                 )
 
 
+@pytest.mark.parametrize("recurrent_dropout", [0.0, 0.4])
 @pytest.mark.parametrize("cls", [SimpleRNN, LSTM, GRU])
-def test_backward_without_input_gradient(cls):
+def test_backward_without_input_gradient(cls, recurrent_dropout):
+    """input_gradient=False skips d_x and leaves the weight gradients exactly as they
+    are with it (with both dropouts per gate, LSTM and GRU make the recurrent kernel's
+    gradient in the same pass as the kernel's)."""
     x = np.random.default_rng(3).normal(size=(3, 4, 2))
-    layer = cls(5, dropout=0.3, seed=1)
+    options = {"dropout": 0.3, "recurrent_dropout": recurrent_dropout, "seed": 1}
+    layer = cls(5, **options)
     out = layer(x, training=True)
     d_x = layer.backward(np.ones_like(out))
     full = [g.copy() for g in layer.get_gradients()]
     assert d_x.shape == x.shape and np.abs(d_x).sum() > 0
     with pytest.raises(NotBuiltError, match="once per call"):
         layer.backward(np.ones_like(out))  # the call's saved activations are used up
-    twin = cls(5, dropout=0.3, seed=1)  # same dropout masks
+    twin = cls(5, **options)  # same dropout masks
     twin.build(x.shape)
     twin.set_weights(layer.get_weights())
     twin(x, training=True)

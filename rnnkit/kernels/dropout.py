@@ -79,6 +79,8 @@ def _compiled(function: Callable[..., None], gradients: bool, dtype: np.dtype) -
     never pays for the float64 versions.
     """
     key = (function.__name__, np.dtype(dtype))
+    if key[1] not in (np.float32, np.float64):
+        raise TypeError(f"{function.__name__[1:]}: float32 or float64 arrays; got {key[1]}.")
     kernel = _COMPILED.get(key)
     if kernel is None:
         with _COMPILING:
@@ -147,7 +149,8 @@ def masked_gradients(
     Args:
         x: (R, F) rows of the sequence (inputs, or ``h_{t-1}`` alone), R a multiple of
             the batch size.
-        h: (R, n) rows of ``h_{t-1}``; not read when P = 0 (any (R, k) array).
+        h: (R, n) rows of ``h_{t-1}``; not read when P = 0 (then any C-contiguous
+            (R, k) array of the dtype, e.g. ``x``).
         d: (R, G*c) gradient at the products (rows may be strided): G blocks of c columns.
         x_masks: (G, B, F) per-block masks of ``x``.
         h_masks: (P, B, n) per-block masks of ``h`` for the first P blocks.

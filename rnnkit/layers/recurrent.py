@@ -843,7 +843,12 @@ class RNNBase(Layer):
     def _kernel_and_input_gradients(
         self, cache: _Cache, d_proj: np.ndarray, input_gradient: bool
     ) -> np.ndarray | None:
-        """Whole-sequence products: d kernel and (optionally) d x (T, B, F)."""
+        """Whole-sequence products: d kernel and (optionally) d x (T, B, F).
+
+        Under per-gate input masks they come from one pass over ``d_proj``'s rows, which
+        also makes the recurrent kernel's gradient of the columns
+        :meth:`_recurrent_gradient` left to it (``cache.joint_columns``).
+        """
         steps, batch, features = cache.x.shape
         kernel = self.params["kernel"]
         d_kernel = cache.grads["kernel"]
