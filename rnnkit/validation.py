@@ -14,13 +14,18 @@ import numpy as np
 from rnnkit.errors import ArgumentError, ArgumentTypeError, argument_message
 
 
+def _check_int(owner: str, name: str, value: Any, minimum: int, expected: str) -> int:
+    """Return ``value`` as an int if it is an integer >= ``minimum`` (bools refused)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ArgumentTypeError(argument_message(owner, name, expected, value))
+    if value < minimum:
+        raise ArgumentError(argument_message(owner, name, expected, value))
+    return int(value)
+
+
 def check_positive_int(owner: str, name: str, value: Any) -> int:
     """Return ``value`` as an int if it is an integer >= 1."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ArgumentTypeError(argument_message(owner, name, "a positive integer", value))
-    if value < 1:
-        raise ArgumentError(argument_message(owner, name, "a positive integer", value))
-    return int(value)
+    return _check_int(owner, name, value, 1, "a positive integer")
 
 
 def check_rate(owner: str, name: str, value: Any) -> float:
@@ -68,11 +73,7 @@ def check_real(
 
 def check_non_negative_int(owner: str, name: str, value: Any) -> int:
     """Return ``value`` as an int if it is an integer >= 0 (None and floats refused)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ArgumentTypeError(argument_message(owner, name, "an integer >= 0", value))
-    if value < 0:
-        raise ArgumentError(argument_message(owner, name, "an integer >= 0", value))
-    return int(value)
+    return _check_int(owner, name, value, 0, "an integer >= 0")
 
 
 def check_seed(owner: str, name: str, value: Any) -> int | None:

@@ -75,8 +75,8 @@ def _compiled(function: Callable[..., None], gradients: bool, dtype: np.dtype) -
     """``function`` compiled for ``dtype`` (float32 or float64): on first use, then cached.
 
     Each dtype is compiled when a layer of that dtype first needs it (about 0.6 and 1.4
-    s for the two products in float64), not when rnnkit is imported, so float32 work
-    never pays for the float64 versions.
+    s for the two products in float64; docs/benchmarks.md, "Compilation", session 9),
+    not when rnnkit is imported, so float32 work never pays for the float64 versions.
     """
     key = (function.__name__, np.dtype(dtype))
     if key[1] not in (np.float32, np.float64):
